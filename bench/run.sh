@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Runs the benchmarks under bench/ and prints their figures and a summary.
+# Builds no part of the server: `make bench` has already built build/frontdesk
+# (FRONTDESK_BIN overrides). It compiles only its own bench/sqlite_insert.c.
+# All traffic goes to 127.0.0.1; every loop is bounded in count and time; the
+# server it starts is stopped and every temp dir is removed, also on Ctrl-C.
+#
+# Environment: BENCH_N (tickets per phase, default 2000), BENCH_SECONDS (time limit per
+# phase, default 20), BENCH_TMPDIR (where the databases go, default $TMPDIR or /tmp:
+# put it on the disk you want measured; tmpfs makes fsync free), CC, FRONTDESK_BIN.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+bin="${FRONTDESK_BIN:-$root/build/frontdesk}"
+n="${BENCH_N:-2000}"
+secs="${BENCH_SECONDS:-20}"
+if [[ ! -x "$bin" ]]; then
+    echo "bench: $bin is missing; run 'make build/frontdesk' (or 'make bench') first" >&2
+    exit 1
+fi
+if ! [[ "$n" =~ ^[0-9]+$ && "$n" -ge 1 && "$n" -le 100000 ]]; then
+    echo "bench: BENCH_N must be 1..100000" >&2
+    exit 1
+fi
+
+parent="${BENCH_TMPDIR:-${TMPDIR:-/tmp}}"
+work="$(mktemp -d "$parent/fd-bench.XXXXXX")"
+cleanup() { rm -rf "$work"; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+echo "== frontdesk benchmarks =="
+echo "date:     $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+echo "host:     $(uname -srm), $(nproc) CPU(s): $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//')"
+echo "binary:   $bin"
+echo "commit:   $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo none)$(git -C "$root" status --porcelain 2>/dev/null | grep -q . && echo ' (uncommitted changes present)')"
+echo "data in:  $work ($(df -PT "$work" | awk 'NR==2 {print $2 " on " $1}'))"
+echo "sqlite:   $(pkg-config --modversion sqlite3)"
+echo
+
+# ---- raw SQLite floor --------------------------------------------------------------------
+cc="${CC:-cc}"
+"$cc" -std=c11 -Wall -Wextra -Werror -O2 $(pkg-config --cflags sqlite3) \
+    bench/sqlite_insert.c -o "$work/sqlite_insert" $(pkg-config --libs sqlite3)
+# Run twice, before and after the HTTP benchmark, into fresh databases: the spread shows
+# how much the disk drifted meanwhile (shared machines, other I/O).
+raw_run() {
+    local out
+    out="$("$work/sqlite_insert" "$work/raw-$1.db" src/store/migrations/001_init.sql "$n" "$secs")"
+    echo "$out" | grep -v '^RESULT ' | sed "1s/\$/ [run $1]/" >&2
+    echo "$out" | sed -n 's/^RESULT raw_tps=\([0-9.]*\) .*/\1/p'
+}
+raw_before="$(raw_run before)"
+echo
+
+# ---- HTTP ticket creation ----------------------------------------------------------------
+http_out="$(BENCH_TMPDIR="$work" FRONTDESK_BIN="$bin" BENCH_N="$n" BENCH_SECONDS="$secs" \
+    node bench/ticket_create.mjs)" || {
+    echo "$http_out"
+    echo "bench: ticket_create failed" >&2
+    exit 1
+}
+echo "$http_out" | grep -v '^RESULT '
+http_json="$(echo "$http_out" | sed -n 's/^RESULT //p')"
+echo
+raw_after="$(raw_run after)"
+echo
+
+# ---- summary -----------------------------------------------------------------------------
+RAW_BEFORE="$raw_before" RAW_AFTER="$raw_after" HTTP_JSON="$http_json" node -e '
+const before = Number(process.env.RAW_BEFORE), after = Number(process.env.RAW_AFTER);
+const raw = (before + after) / 2; // the mean of the runs before and after HTTP
+const r = JSON.parse(process.env.HTTP_JSON);
+const f = (x) => x.toFixed(0).padStart(7);
+console.log("== summary (tickets created per second, durable commits) ==");
+for (const p of r.phases) {
+  console.log(`HTTP ${p.label.padEnd(5)}          ${f(p.tps)} tickets/s   p50 ${p.p50_ms.toFixed(2)} ms  p99 ${p.p99_ms.toFixed(2)} ms   = ${(100 * p.tps / raw).toFixed(1)}% of raw (HTTP/raw ${(p.tps / raw).toFixed(3)})`);
+}
+console.log(`raw durable SQLite  ${f(raw)} tickets/s   (mean of ${before.toFixed(0)} before and ${after.toFixed(0)} after the HTTP runs; 1 connection, 1 transaction per ticket, WAL + synchronous=FULL)`);
+if (Math.max(before, after) > 1.5 * Math.min(before, after))
+  console.log("WARNING: the raw runs differ by more than 1.5x: the disk was not steady; rerun on a quiet machine");
+console.log(r.ok ? "checks: all requests 201, /tickets/counts matched every phase" : "checks: FAILED (see above)");
+process.exitCode = r.ok ? 0 : 1;
+'

@@ -1,0 +1,54 @@
+#ifndef FD_API_INT_H
+#define FD_API_INT_H
+/* Helpers shared by the API's resource files. */
+#include "../core/err.h"
+#include "../http/http.h"
+#include "../store/store.h"
+#include "api.h"
+
+#include <jansson.h>
+
+#define API_APP(req) ((struct app *)(req)->app)
+
+/* The signed-in actor, or NULL. */
+static inline const struct auth_actor *api_actor(const struct http_req *req)
+{
+    return (const struct auth_actor *)req->auth;
+}
+
+/* Answers 401 and returns NULL when nobody is signed in; checks a token's scope. */
+const struct auth_actor *api_require(struct http_req *req, struct http_resp *resp,
+                                     unsigned scope);
+/* Answers 403 unless the actor is staff. Returns 1 when allowed. */
+int api_require_staff(const struct auth_actor *a, struct http_resp *resp);
+
+/* Parses the body as a JSON object no deeper than the configured limit and with only
+ * the allowed keys (NULL-terminated). Answers 400 and returns NULL on failure. */
+json_t *api_body_object(struct http_req *req, struct http_resp *resp,
+                        const char *const *allowed);
+
+/*
+ * Typed field readers. Each returns 0 (absent fields leave *out untouched), or answers
+ * 400 invalid_field / missing_field and returns -1.
+ */
+int api_str(json_t *o, const char *key, int required, const char **out, struct http_resp *resp);
+int api_int(json_t *o, const char *key, int required, int64_t *out, int *present,
+            struct http_resp *resp);
+int api_bool(json_t *o, const char *key, int *out, struct http_resp *resp);
+
+/* Maps a domain error to an HTTP error answer (err may be NULL). */
+void api_fail(struct http_resp *resp, int rc, const struct fd_error *err);
+
+json_t *api_user_json(const struct user_rec *u);
+json_t *api_ticket_json(const struct ticket_rec *t);
+/* Parses a query integer in [lo, hi]; answers 400 and returns -1 when bad. */
+int api_query_int(struct http_req *req, struct http_resp *resp, const char *name, int64_t lo,
+                  int64_t hi, int64_t *out);
+void api_iso(int64_t ms, char out[32]);
+
+/* Resource registration (one per file). */
+void api_auth_register(void);
+void api_tickets_register(size_t attachment_max);
+void api_directory_register(void);
+
+#endif

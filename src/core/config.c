@@ -1,0 +1,199 @@
+#include "config.h"
+
+#include "err.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum kind { K_STR, K_LONG };
+
+struct key {
+    const char *name;
+    enum kind kind;
+    size_t off;
+    size_t size; /* for strings */
+    long min, max;
+    const char *help;
+};
+
+#define S(f, h) {#f, K_STR, offsetof(struct fd_config, f), sizeof(((struct fd_config *)0)->f), 0, 0, h}
+#define L(f, lo, hi, h) {#f, K_LONG, offsetof(struct fd_config, f), 0, lo, hi, h}
+
+static const struct key keys[] = {
+    S(listen, "address to listen on, host:port"),
+    S(data_dir, "directory for frontdesk.db and attachments"),
+    S(web_dir, "directory of the static web files"),
+    S(base_url, "public base URL used in links"),
+    L(threads, 1, 256, "HTTP worker threads"),
+    L(timeout_s, 1, 3600, "idle connection timeout, seconds"),
+    L(body_max, 1024, 1L << 30, "maximum request body, bytes"),
+    L(header_max, 8192, 1L << 24, "per-connection memory for request headers, bytes"),
+    L(json_depth, 2, 512, "maximum JSON nesting depth"),
+    L(attachment_max, 1024, 1L << 30, "maximum attachment size, bytes"),
+    L(session_ttl_s, 60, 365L * 86400, "session lifetime, seconds"),
+    L(login_max_failures, 1, 1000, "failed logins per email before rate limiting"),
+    L(login_window_s, 1, 86400, "window for counting failed logins, seconds"),
+    S(log_level, "err, warn, info or debug"),
+};
+
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+void config_defaults(struct fd_config *c)
+{
+    memset(c, 0, sizeof(*c));
+    snprintf(c->listen, sizeof(c->listen), "127.0.0.1:8080");
+    snprintf(c->data_dir, sizeof(c->data_dir), "./data");
+    snprintf(c->web_dir, sizeof(c->web_dir), "./web");
+    snprintf(c->base_url, sizeof(c->base_url), "http://127.0.0.1:8080");
+    c->threads = 4;
+    c->timeout_s = 30;
+    c->body_max = 1L << 20;
+    c->header_max = 64 * 1024;
+    c->json_depth = 32;
+    c->attachment_max = 10L << 20;
+    c->session_ttl_s = 7L * 86400;
+    c->login_max_failures = 5;
+    c->login_window_s = 15 * 60;
+    snprintf(c->log_level, sizeof(c->log_level), "info");
+}
+
+int config_set(struct fd_config *c, const char *name, const char *value, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < NKEYS; i++) {
+        const struct key *k = &keys[i];
+        if (strcmp(k->name, name) != 0)
+            continue;
+        char *p = (char *)c + k->off;
+        if (k->kind == K_STR) {
+            if (strlen(value) >= k->size) {
+                snprintf(err, errlen, "%s: value too long (max %zu)", name, k->size - 1);
+                return FD_EINVAL;
+            }
+            snprintf(p, k->size, "%s", value);
+            return 0;
+        }
+        char *end;
+        errno = 0;
+        long v = strtol(value, &end, 10);
+        if (errno || end == value || *end || v < k->min || v > k->max) {
+            snprintf(err, errlen, "%s: expected an integer from %ld to %ld, got \"%s\"", name,
+                     k->min, k->max, value);
+            return FD_EINVAL;
+        }
+        memcpy(p, &v, sizeof(v));
+        return 0;
+    }
+    snprintf(err, errlen, "unknown setting \"%s\"", name);
+    return FD_EINVAL;
+}
+
+struct ini_ctx {
+    struct fd_config *c;
+    char *err;
+    size_t errlen;
+    int failed;
+};
+
+static int on_ini(void *user, const char *section, const char *name, const char *value)
+{
+    (void)section;
+    struct ini_ctx *x = user;
+    if (x->failed)
+        return 0;
+    if (config_set(x->c, name, value, x->err, x->errlen)) {
+        x->failed = 1;
+        return 0;
+    }
+    return 1;
+}
+
+int config_load_file(struct fd_config *c, const char *path, char *err, size_t errlen)
+{
+    struct ini_ctx x = {c, err, errlen, 0};
+    int rc = ini_parse(path, on_ini, &x);
+    if (rc == -1) {
+        snprintf(err, errlen, "%s: cannot read the config file", path);
+        return FD_EIO;
+    }
+    if (x.failed || rc != 0) {
+        if (!x.failed)
+            snprintf(err, errlen, "line %d: cannot parse", rc);
+        char tmp[300];
+        snprintf(tmp, sizeof(tmp), "%s: %s", path, err);
+        snprintf(err, errlen, "%s", tmp);
+        return FD_EINVAL;
+    }
+    return 0;
+}
+
+int config_load_env(struct fd_config *c, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < NKEYS; i++) {
+        char env[64] = "FRONTDESK_";
+        size_t n = strlen(env);
+        for (const char *s = keys[i].name; *s && n < sizeof(env) - 1; s++)
+            env[n++] = (char)toupper((unsigned char)*s);
+        env[n] = '\0';
+        const char *v = getenv(env);
+        if (v && config_set(c, keys[i].name, v, err, errlen)) {
+            char tmp[300];
+            snprintf(tmp, sizeof(tmp), "%s: %s", env, err);
+            snprintf(err, errlen, "%s", tmp);
+            return FD_EINVAL;
+        }
+    }
+    return 0;
+}
+
+int config_validate(const struct fd_config *c, char *err, size_t errlen)
+{
+    const char *colon = strrchr(c->listen, ':');
+    if (!colon || colon == c->listen || !colon[1]) {
+        snprintf(err, errlen, "listen: expected host:port, got \"%s\"", c->listen);
+        return FD_EINVAL;
+    }
+    char *end;
+    long port = strtol(colon + 1, &end, 10);
+    if (*end || port < 0 || port > 65535) {
+        snprintf(err, errlen, "listen: bad port in \"%s\"", c->listen);
+        return FD_EINVAL;
+    }
+    if (!c->data_dir[0]) {
+        snprintf(err, errlen, "data_dir: must not be empty");
+        return FD_EINVAL;
+    }
+    const char *levels[] = {"err", "warn", "info", "debug"};
+    int ok = 0;
+    for (int i = 0; i < 4; i++)
+        ok |= strcmp(c->log_level, levels[i]) == 0;
+    if (!ok) {
+        snprintf(err, errlen, "log_level: expected err, warn, info or debug");
+        return FD_EINVAL;
+    }
+    return 0;
+}
+
+void config_print_keys(const struct fd_config *c, void *file)
+{
+    FILE *f = file;
+    for (size_t i = 0; i < NKEYS; i++) {
+        const struct key *k = &keys[i];
+        char env[64] = "FRONTDESK_";
+        size_t n = strlen(env);
+        for (const char *s = k->name; *s && n < sizeof(env) - 1; s++)
+            env[n++] = (char)toupper((unsigned char)*s);
+        env[n] = '\0';
+        const char *p = (const char *)c + k->off;
+        if (k->kind == K_STR) {
+            fprintf(f, "  %-20s %-30s %s (default \"%s\")\n", k->name, env, k->help, p);
+        } else {
+            long v;
+            memcpy(&v, p, sizeof(v));
+            fprintf(f, "  %-20s %-30s %s (default %ld)\n", k->name, env, k->help, v);
+        }
+    }
+}

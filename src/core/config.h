@@ -1,0 +1,46 @@
+#ifndef FD_CORE_CONFIG_H
+#define FD_CORE_CONFIG_H
+/*
+ * struct fd_config: every setting of the server, with its default, in one place.
+ * Order of precedence: defaults < config file < FRONTDESK_* environment < command line.
+ * The result is validated by config_validate() and read-only afterwards.
+ * See docs/config.md for every key.
+ */
+#include <stddef.h>
+
+#define FD_PATH_MAX 1024
+
+struct fd_config {
+    char listen[128];          /* host:port; port 0 = any free port */
+    char data_dir[FD_PATH_MAX]; /* holds frontdesk.db and attachments/ */
+    char web_dir[FD_PATH_MAX];  /* static files */
+    char base_url[256];        /* public URL, used in links */
+    long threads;              /* HTTP worker threads */
+    long timeout_s;            /* idle connection timeout */
+    long body_max;             /* max request body, bytes */
+    long header_max;           /* per-connection memory for headers, bytes */
+    long json_depth;           /* max JSON nesting */
+    long attachment_max;       /* max attachment size, bytes */
+    long session_ttl_s;        /* session lifetime */
+    long login_max_failures;   /* failed logins per email before 429 */
+    long login_window_s;       /* window for the above */
+    char log_level[16];
+};
+
+/* Sets every default. */
+void config_defaults(struct fd_config *c);
+/*
+ * Reads an ini file (key = value, sections ignored). Returns 0, FD_EIO if it cannot be
+ * read, FD_EINVAL on an unknown key or a bad value (err names the line).
+ */
+int config_load_file(struct fd_config *c, const char *path, char *err, size_t errlen);
+/* Applies FRONTDESK_<KEY> environment variables. Returns 0 or FD_EINVAL (err says which). */
+int config_load_env(struct fd_config *c, char *err, size_t errlen);
+/* Sets one key from a string. Returns 0 or FD_EINVAL. */
+int config_set(struct fd_config *c, const char *key, const char *value, char *err, size_t errlen);
+/* Checks ranges and consistency. Returns 0 or FD_EINVAL. */
+int config_validate(const struct fd_config *c, char *err, size_t errlen);
+/* Writes every key with its value and description (for --help and docs). */
+void config_print_keys(const struct fd_config *c, void *file);
+
+#endif

@@ -1,0 +1,520 @@
+/*
+ * frontdesk: one binary, many commands. Parses the command line, loads the config
+ * (defaults < file < FRONTDESK_* environment < flags), and runs the command.
+ */
+#include "api/api.h"
+#include "auth/auth.h"
+#include "core/buf.h"
+#include "core/config.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "demo/demo.h"
+#include "http/http.h"
+#include "store/store.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define VERSION "0.1.0"
+
+static void usage(FILE *f)
+{
+    fprintf(f, "frontdesk %s — customer support desk for a cryptocurrency exchange\n\n"
+               "Usage: frontdesk <command> [options]\n\n"
+               "Commands:\n"
+               "  serve     run the HTTP server (API, pages, background work)\n"
+               "  migrate   create or upgrade the database schema\n"
+               "  demo      load demo departments, agents, customers and tickets\n"
+               "  user      add, list, disable, enable users or change a password\n"
+               "  config    print every setting with its value and environment variable\n\n"
+               "Run 'frontdesk <command> --help' for a command's options.\n"
+               "Common options: --config FILE, --data-dir DIR (env FRONTDESK_DATA_DIR).\n",
+            VERSION);
+}
+
+/* Options every command understands. */
+struct common {
+    struct fd_config cfg;
+    const char *config_file;
+};
+
+enum { OPT_CONFIG = 1000, OPT_DATA_DIR, OPT_LISTEN, OPT_EMAIL, OPT_NAME, OPT_ROLE, OPT_DEPT,
+       OPT_TIER, OPT_PW_STDIN, OPT_HELP };
+
+static int load_config(struct common *c, int argc, char **argv)
+{
+    /* The config file may come from --config anywhere on the line, or FRONTDESK_CONFIG. */
+    config_defaults(&c->cfg);
+    c->config_file = getenv("FRONTDESK_CONFIG");
+    for (int i = 1; i < argc - 1; i++)
+        if (strcmp(argv[i], "--config") == 0)
+            c->config_file = argv[i + 1];
+    char err[300];
+    if (c->config_file && config_load_file(&c->cfg, c->config_file, err, sizeof(err))) {
+        fprintf(stderr, "frontdesk: %s\n", err);
+        return -1;
+    }
+    if (config_load_env(&c->cfg, err, sizeof(err))) {
+        fprintf(stderr, "frontdesk: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
+static int finish_config(struct common *c)
+{
+    char err[300];
+    if (config_validate(&c->cfg, err, sizeof(err))) {
+        fprintf(stderr, "frontdesk: %s\n", err);
+        return -1;
+    }
+    enum log_level lvl;
+    if (log_level_parse(c->cfg.log_level, &lvl) == 0)
+        log_set_level(lvl);
+    return 0;
+}
+
+/* Opens the store and checks (or applies) the schema. */
+static int open_store(const struct fd_config *cfg, int conns, int migrate, struct store **out)
+{
+    struct store *s;
+    int rc = store_open(cfg->data_dir, conns, &s);
+    if (rc) {
+        fprintf(stderr, "frontdesk: cannot open the database in %s: %s\n", cfg->data_dir,
+                fd_strerror(rc));
+        return -1;
+    }
+    struct db *db = store_acquire(s);
+    int version = 0, applied = 0;
+    rc = store_schema_version(db, &version);
+    if (rc == 0 && version > store_schema_latest()) {
+        fprintf(stderr,
+                "frontdesk: the database schema is version %d, newer than this binary knows "
+                "(%d); upgrade frontdesk\n",
+                version, store_schema_latest());
+        rc = FD_ECONFLICT;
+    } else if (rc == 0 && (migrate || version < store_schema_latest())) {
+        rc = store_migrate(db, &applied);
+        if (rc)
+            fprintf(stderr, "frontdesk: migration failed: %s (%s)\n", fd_strerror(rc),
+                    db_errmsg(db));
+        else if (applied)
+            log_printf(LOG_INFO, "store", "msg=\"schema migrated\" applied=%d version=%d",
+                       applied, store_schema_latest());
+    }
+    store_release(s, db);
+    if (rc) {
+        store_close(s);
+        return -1;
+    }
+    *out = s;
+    return 0;
+}
+
+static int parse_common(struct common *c, int ch, const char *arg)
+{
+    char err[300];
+    const char *key = ch == OPT_DATA_DIR ? "data_dir" : ch == OPT_LISTEN ? "listen" : NULL;
+    if (!key)
+        return 1;
+    if (config_set(&c->cfg, key, arg, err, sizeof(err))) {
+        fprintf(stderr, "frontdesk: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- serve ----------------------------------------------------------------- */
+
+/*
+ * The default web_dir "./web" works from the repository root. When the server is
+ * started elsewhere (tests, a service manager) and web_dir was not set, look for the
+ * web/ folder next to the binary's ancestors (build/frontdesk, build/san/frontdesk).
+ */
+static void resolve_web_dir(struct fd_config *cfg)
+{
+    char probe[FD_PATH_MAX + 32];
+    snprintf(probe, sizeof(probe), "%s/support/index.html", cfg->web_dir);
+    if (access(probe, R_OK) == 0 || strcmp(cfg->web_dir, "./web") != 0)
+        return;
+    char exe[FD_PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (n <= 0)
+        return;
+    exe[n] = '\0';
+    for (int up = 0; up < 3; up++) {
+        char *slash = strrchr(exe, '/');
+        if (!slash)
+            return;
+        *slash = '\0';
+        int m = snprintf(probe, sizeof(probe), "%s/web/support/index.html", exe);
+        if (m > 0 && (size_t)m < sizeof(probe) && access(probe, R_OK) == 0) {
+            snprintf(cfg->web_dir, sizeof(cfg->web_dir), "%.900s/web", exe);
+            return;
+        }
+    }
+}
+
+static void metrics_fn(void *appv, void *bufv)
+{
+    struct app *app = appv;
+    struct buf *b = bufv;
+    struct ticket_filter f;
+    memset(&f, 0, sizeof(f));
+    int64_t counts[FD_NSTATUS];
+    struct db *db = store_acquire(app->store);
+    int rc = store_ticket_counts(db, &f, counts);
+    store_release(app->store, db);
+    if (rc)
+        return;
+    buf_puts(b, "# HELP frontdesk_tickets Tickets by status.\n# TYPE frontdesk_tickets gauge\n");
+    for (int i = 0; i < FD_NSTATUS; i++)
+        buf_printf(b, "frontdesk_tickets{status=\"%s\"} %lld\n", fd_ticket_statuses[i],
+                   (long long)counts[i]);
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+    static const struct option opts[] = {{"listen", required_argument, 0, OPT_LISTEN},
+                                         {"data-dir", required_argument, 0, OPT_DATA_DIR},
+                                         {"config", required_argument, 0, OPT_CONFIG},
+                                         {"help", no_argument, 0, OPT_HELP},
+                                         {0, 0, 0, 0}};
+    struct common c;
+    if (load_config(&c, argc, argv))
+        return 2;
+    int ch;
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (ch == OPT_HELP) {
+            printf("Usage: frontdesk serve [--listen HOST:PORT] [--data-dir DIR] [--config "
+                   "FILE]\n\n"
+                   "Serves the API, the customer portal (/support), the agent console "
+                   "(/agent),\n/healthz and /metrics. Applies pending migrations first. Stops "
+                   "cleanly on\nSIGTERM or SIGINT. Settings (config file key, environment "
+                   "variable, default):\n");
+            config_print_keys(&c.cfg, stdout);
+            return 0;
+        }
+        if (ch == OPT_CONFIG)
+            continue;
+        if (parse_common(&c, ch, optarg) != 0)
+            return 2;
+    }
+    if (optind < argc) {
+        fprintf(stderr, "frontdesk serve: unexpected argument \"%s\"\n", argv[optind]);
+        return 2;
+    }
+    if (finish_config(&c))
+        return 2;
+    resolve_web_dir(&c.cfg);
+    struct store *store;
+    if (open_store(&c.cfg, (int)c.cfg.threads + 2, 0, &store))
+        return 1;
+    struct app app = {.cfg = &c.cfg, .store = store};
+    app.limits.session_ttl_ms = c.cfg.session_ttl_s * 1000;
+    app.limits.login_max_failures = c.cfg.login_max_failures;
+    app.limits.login_window_ms = c.cfg.login_window_s * 1000;
+    api_register((size_t)c.cfg.attachment_max);
+    http_set_metrics_fn(metrics_fn);
+
+    /* Block the stop signals before any thread starts, so only sigwait sees them. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    struct http_server *srv;
+    int port = 0;
+    int rc = http_server_start(&c.cfg, &app, &srv, &port);
+    if (rc) {
+        fprintf(stderr, "frontdesk: cannot listen on %s: %s\n", c.cfg.listen, fd_strerror(rc));
+        store_close(store);
+        return 1;
+    }
+    char host[128];
+    snprintf(host, sizeof(host), "%s", c.cfg.listen);
+    char *colon = strrchr(host, ':');
+    if (colon)
+        *colon = '\0';
+    printf("frontdesk %s listening on http://%s:%d\n", VERSION, host, port);
+    printf("  customer portal: http://%s:%d/support\n  agent console:   http://%s:%d/agent\n",
+           host, port, host, port);
+    fflush(stdout);
+    log_printf(LOG_INFO, "main", "msg=\"serving\" listen=%s:%d data_dir=%s", host, port,
+               c.cfg.data_dir);
+    int sig = 0;
+    sigwait(&set, &sig);
+    log_printf(LOG_INFO, "main", "msg=\"stopping\" signal=%d", sig);
+    http_server_stop(srv);
+    store_close(store);
+    log_printf(LOG_INFO, "main", "msg=\"stopped\"");
+    return 0;
+}
+
+/* ---- migrate / demo -------------------------------------------------------- */
+
+static int simple_cmd(int argc, char **argv, const char *name, const char *help,
+                      int (*run)(struct common *c))
+{
+    static const struct option opts[] = {{"data-dir", required_argument, 0, OPT_DATA_DIR},
+                                         {"config", required_argument, 0, OPT_CONFIG},
+                                         {"help", no_argument, 0, OPT_HELP},
+                                         {0, 0, 0, 0}};
+    struct common c;
+    if (load_config(&c, argc, argv))
+        return 2;
+    int ch;
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (ch == OPT_HELP) {
+            printf("Usage: frontdesk %s [--data-dir DIR] [--config FILE]\n\n%s\n", name, help);
+            return 0;
+        }
+        if (ch == OPT_CONFIG)
+            continue;
+        if (parse_common(&c, ch, optarg) != 0)
+            return 2;
+    }
+    if (optind < argc) {
+        fprintf(stderr, "frontdesk %s: unexpected argument \"%s\"\n", name, argv[optind]);
+        return 2;
+    }
+    if (finish_config(&c))
+        return 2;
+    return run(&c);
+}
+
+static int run_migrate(struct common *c)
+{
+    struct store *s;
+    if (open_store(&c->cfg, 1, 1, &s))
+        return 1;
+    struct db *db = store_acquire(s);
+    int v = 0;
+    store_schema_version(db, &v);
+    store_release(s, db);
+    store_close(s);
+    printf("schema version %d\n", v);
+    return 0;
+}
+
+static int run_demo(struct common *c)
+{
+    struct store *s;
+    if (open_store(&c->cfg, 1, 1, &s))
+        return 1;
+    struct db *db = store_acquire(s);
+    int present = 0, rc = demo_present(db, &present);
+    if (rc == 0 && present) {
+        printf("demo data is already loaded in %s\n", c->cfg.data_dir);
+    } else if (rc == 0) {
+        rc = demo_load(db, stderr);
+        if (rc)
+            fprintf(stderr, "frontdesk demo: %s (%s)\n", fd_strerror(rc), db_errmsg(db));
+    }
+    store_release(s, db);
+    store_close(s);
+    if (rc)
+        return 1;
+    demo_print_accounts(stdout);
+    return 0;
+}
+
+/* ---- user ------------------------------------------------------------------ */
+
+static int read_password(char *out, size_t n)
+{
+    if (!fgets(out, (int)n, stdin)) {
+        fprintf(stderr, "frontdesk user: no password on standard input\n");
+        return -1;
+    }
+    out[strcspn(out, "\r\n")] = '\0';
+    return 0;
+}
+
+static int print_user(void *ctx, const struct user_rec *u)
+{
+    (void)ctx;
+    printf("%-6lld %-36s %-10s %-10s %-4s %s%s\n", (long long)u->id, u->email,
+           fd_role_name(u->role), u->department[0] ? u->department : "-",
+           u->tier ? (const char *[]){"1", "2", "3"}[u->tier - 1] : "-", u->name,
+           u->disabled ? " (disabled)" : "");
+    return 0;
+}
+
+static int cmd_user(int argc, char **argv)
+{
+    static const char *help =
+        "Usage: frontdesk user <add|list|disable|enable|passwd> [options]\n\n"
+        "  add      --email E --name N --role customer|agent|supervisor|admin\n"
+        "           [--department SLUG] [--tier 1|2|3] --password-stdin\n"
+        "  list     lists every user\n"
+        "  disable  --email E   (also ends the user's sessions)\n"
+        "  enable   --email E\n"
+        "  passwd   --email E --password-stdin\n\n"
+        "Common: --data-dir DIR, --config FILE. Passwords are read from standard input\n"
+        "(one line) so that they never appear in the process list or shell history.\n"
+        "Departments: account, deposits, trading, technical, kyc.\n";
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fputs(help, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    const char *sub = argv[1];
+    if (strcmp(sub, "add") && strcmp(sub, "list") && strcmp(sub, "disable") &&
+        strcmp(sub, "enable") && strcmp(sub, "passwd")) {
+        fprintf(stderr, "frontdesk user: unknown subcommand \"%s\"\n\n%s", sub, help);
+        return 2;
+    }
+    static const struct option opts[] = {{"data-dir", required_argument, 0, OPT_DATA_DIR},
+                                         {"config", required_argument, 0, OPT_CONFIG},
+                                         {"email", required_argument, 0, OPT_EMAIL},
+                                         {"name", required_argument, 0, OPT_NAME},
+                                         {"role", required_argument, 0, OPT_ROLE},
+                                         {"department", required_argument, 0, OPT_DEPT},
+                                         {"tier", required_argument, 0, OPT_TIER},
+                                         {"password-stdin", no_argument, 0, OPT_PW_STDIN},
+                                         {"help", no_argument, 0, OPT_HELP},
+                                         {0, 0, 0, 0}};
+    struct common c;
+    if (load_config(&c, argc, argv))
+        return 2;
+    const char *email = NULL, *name = NULL, *role = "customer", *dept = NULL;
+    int tier = 0, pw_stdin = 0, ch;
+    optind = 2;
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (ch) {
+        case OPT_HELP: fputs(help, stdout); return 0;
+        case OPT_CONFIG: break;
+        case OPT_EMAIL: email = optarg; break;
+        case OPT_NAME: name = optarg; break;
+        case OPT_ROLE: role = optarg; break;
+        case OPT_DEPT: dept = optarg; break;
+        case OPT_TIER:
+            if (strlen(optarg) != 1 || optarg[0] < '1' || optarg[0] > '3') {
+                fprintf(stderr, "frontdesk user: --tier must be 1, 2 or 3\n");
+                return 2;
+            }
+            tier = optarg[0] - '0';
+            break;
+        case OPT_PW_STDIN: pw_stdin = 1; break;
+        default:
+            if (parse_common(&c, ch, optarg) != 0)
+                return 2;
+        }
+    }
+    if (finish_config(&c))
+        return 2;
+    enum fd_role r;
+    if (fd_role_parse(role, &r)) {
+        fprintf(stderr, "frontdesk user: --role must be customer, agent, supervisor or admin\n");
+        return 2;
+    }
+    int needs_email = strcmp(sub, "list") != 0;
+    if (needs_email && !email) {
+        fprintf(stderr, "frontdesk user %s: --email is required\n", sub);
+        return 2;
+    }
+    int needs_pw = strcmp(sub, "add") == 0 || strcmp(sub, "passwd") == 0;
+    if (needs_pw && !pw_stdin) {
+        fprintf(stderr, "frontdesk user %s: give the password on standard input with "
+                        "--password-stdin\n",
+                sub);
+        return 2;
+    }
+    char pw[AUTH_PASSWORD_MAX + 8] = "";
+    if (needs_pw && read_password(pw, sizeof(pw)))
+        return 2;
+    struct store *s;
+    if (open_store(&c.cfg, 1, 0, &s))
+        return 1;
+    struct db *db = store_acquire(s);
+    struct fd_error err = {0};
+    int rc = 0;
+    if (strcmp(sub, "add") == 0) {
+        struct user_rec u;
+        rc = auth_user_create(db, email, name ? name : email, r, dept, tier, pw, &u, &err);
+        if (rc == 0)
+            printf("added user %lld %s (%s)\n", (long long)u.id, u.email, fd_role_name(u.role));
+    } else if (strcmp(sub, "list") == 0) {
+        rc = store_user_list(db, 0, print_user, NULL);
+    } else if (strcmp(sub, "passwd") == 0) {
+        rc = auth_user_set_password(db, email, pw, &err);
+        if (rc == 0)
+            printf("password changed for %s; their sessions were ended\n", email);
+    } else {
+        int disable = strcmp(sub, "disable") == 0;
+        rc = auth_user_set_disabled(db, email, disable, &err);
+        if (rc == 0)
+            printf("%s %s\n", disable ? "disabled" : "enabled", email);
+    }
+    sodium_memzero(pw, sizeof(pw));
+    store_release(s, db);
+    store_close(s);
+    if (rc) {
+        fprintf(stderr, "frontdesk user %s: %s\n", sub,
+                err.message[0] ? err.message : fd_strerror(rc));
+        return 1;
+    }
+    return 0;
+}
+
+static int cmd_config(int argc, char **argv)
+{
+    struct common c;
+    if (load_config(&c, argc, argv))
+        return 2;
+    printf("Settings: config-file key, environment variable, meaning (current value).\n"
+           "The config file (--config FILE or FRONTDESK_CONFIG) has lines 'key = value'.\n");
+    config_print_keys(&c.cfg, stdout);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "--version") == 0) {
+        printf("frontdesk %s\n", VERSION);
+        return 0;
+    }
+    if (sodium_init() < 0) {
+        fprintf(stderr, "frontdesk: libsodium failed to initialise\n");
+        return 1;
+    }
+    /* Each command parses argv[1..]: shift so getopt sees the command's own options. */
+    argc--;
+    argv++;
+    if (strcmp(cmd, "serve") == 0)
+        return cmd_serve(argc, argv);
+    if (strcmp(cmd, "migrate") == 0)
+        return simple_cmd(argc, argv, "migrate",
+                          "Creates DATA_DIR/frontdesk.db if needed and applies the numbered "
+                          "migrations\nit lacks. Refuses a database newer than this binary.",
+                          run_migrate);
+    if (strcmp(cmd, "demo") == 0)
+        return simple_cmd(argc, argv, "demo",
+                          "Loads the demo data (departments' agents, customers, ~200 tickets) "
+                          "into\nDATA_DIR, once. Every demo account's password is " DEMO_PASSWORD
+                          ".",
+                          run_demo);
+    if (strcmp(cmd, "user") == 0)
+        return cmd_user(argc, argv);
+    if (strcmp(cmd, "config") == 0)
+        return cmd_config(argc, argv);
+    fprintf(stderr, "frontdesk: unknown command \"%s\"\n\n", cmd);
+    usage(stderr);
+    return 2;
+}

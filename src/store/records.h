@@ -1,0 +1,109 @@
+#ifndef FD_STORE_RECORDS_H
+#define FD_STORE_RECORDS_H
+/*
+ * Plain records exchanged between the store and the domain modules. Fixed-size
+ * fields are bounded by the validation limits of the domain (e.g. a subject is at most
+ * FD_SUBJECT_MAX bytes), so copying never truncates valid data. Message bodies are the
+ * only heap strings (owned by the record; see the *_release functions).
+ */
+#include <stdint.h>
+
+#define FD_EMAIL_MAX 254
+#define FD_NAME_MAX 120
+#define FD_SUBJECT_MAX 200
+#define FD_TAG_MAX 40
+#define FD_TAGS_MAX 16
+#define FD_BODY_MAX (64 * 1024)
+
+enum fd_role { ROLE_CUSTOMER = 0, ROLE_AGENT = 1, ROLE_SUPERVISOR = 2, ROLE_ADMIN = 3 };
+
+struct user_rec {
+    int64_t id;
+    char email[FD_EMAIL_MAX + 1];
+    char name[FD_NAME_MAX + 1];
+    enum fd_role role;
+    int64_t department_id; /* 0 = none */
+    char department[32];   /* slug, "" = none */
+    int tier;              /* 0 = none */
+    int disabled;
+    int64_t created_at;
+};
+
+struct department_rec {
+    int64_t id;
+    char slug[32];
+    char name[64];
+};
+
+struct ticket_rec {
+    int64_t id;
+    char subject[FD_SUBJECT_MAX + 1];
+    char status[16];
+    char priority[16];
+    int64_t department_id;
+    char department[32];
+    int tier;
+    char channel[16];
+    int64_t requester_id;
+    char requester_name[FD_NAME_MAX + 1];
+    char requester_email[FD_EMAIL_MAX + 1];
+    int64_t assignee_id; /* 0 = unassigned */
+    char assignee_name[FD_NAME_MAX + 1];
+    /* Exchange fields; "" = not given. */
+    char exchange_uid[24];
+    char txid[132];
+    char asset[16];
+    char network[24];
+    char amount[48];
+    char order_id[72];
+    int64_t follow_up_of; /* 0 = none */
+    int64_t created_at;
+    int64_t updated_at;
+    char tags[FD_TAGS_MAX][FD_TAG_MAX + 1];
+    int ntags;
+};
+
+struct message_rec {
+    int64_t id;
+    int64_t ticket_id;
+    int64_t author_id;
+    char author_name[FD_NAME_MAX + 1];
+    enum fd_role author_role;
+    char *body; /* owned */
+    int internal;
+    int64_t created_at;
+};
+
+struct attachment_rec {
+    int64_t id;
+    int64_t ticket_id;
+    int64_t message_id; /* 0 = not yet linked */
+    int64_t uploader_id;
+    char sha256[65];
+    char filename[128];
+    char content_type[64];
+    int64_t size;
+    int64_t created_at;
+};
+
+struct event_rec {
+    int64_t id;
+    int64_t ticket_id;
+    int64_t actor_id; /* 0 = system */
+    char actor_name[FD_NAME_MAX + 1];
+    char type[32];
+    const char *data; /* JSON text; borrowed during the callback */
+    int64_t created_at;
+};
+
+#define FD_NSTATUS 6
+/* "new", "open", "pending", "on_hold", "solved", "closed": index = status number. */
+extern const char *const fd_ticket_statuses[FD_NSTATUS];
+/* Returns the index of a status name, or -1. */
+int fd_status_index(const char *s);
+
+const char *fd_role_name(enum fd_role r);
+/* Returns 0 and sets *out, or FD_EINVAL. */
+int fd_role_parse(const char *s, enum fd_role *out);
+
+#endif

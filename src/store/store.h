@@ -1,0 +1,152 @@
+#ifndef FD_STORE_STORE_H
+#define FD_STORE_STORE_H
+/*
+ * The store: the only module that knows a database exists. It offers
+ *   - a connection pool (struct store) over one backend (SQLite today; the same
+ *     interface is meant for a PostgreSQL backend: no SQLite type appears here),
+ *   - portable statements (struct db_stmt) with `?` placeholders and bound parameters,
+ *   - transactions, and the numbered migrations in src/store/migrations/.
+ * SQL text lives in src/store/ only (store_*.c); domain modules call the typed
+ * functions declared in the store_*.h headers.
+ *
+ * Threads: a struct store may be used from any thread. A struct db (one connection)
+ * belongs to the thread that acquired it until it is released.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+struct store;
+struct db;
+struct db_stmt;
+
+/* Opens (creating if needed) DATA_DIR/frontdesk.db with a pool of `conns` connections.
+ * Returns 0, FD_EIO (cannot create/open), FD_EDB. */
+int store_open(const char *data_dir, int conns, struct store **out);
+/* Closes every connection (checkpointing the WAL). Accepts NULL. */
+void store_close(struct store *s);
+/* Takes a connection from the pool, waiting if all are busy. Never NULL. */
+struct db *store_acquire(struct store *s);
+void store_release(struct store *s, struct db *db);
+
+/* Schema version this binary knows (the highest migration number). */
+int store_schema_latest(void);
+/* The version recorded in the database (0 for an empty database). */
+int store_schema_version(struct db *db, int *out);
+/* Applies pending migrations, each in its own transaction. *applied gets their count.
+ * Returns FD_ECONFLICT when the database is newer than this binary. */
+int store_migrate(struct db *db, int *applied);
+
+/* Transactions. db_begin_write takes the write lock at once (BEGIN IMMEDIATE on
+ * SQLite), so a writer never fails half-way on a lock upgrade. Commit is durable
+ * when it returns 0. */
+int db_begin_read(struct db *db);
+int db_begin_write(struct db *db);
+int db_commit(struct db *db);
+void db_rollback(struct db *db);
+
+/* Prepares sql (which must outlive the statement: use string literals; statements
+ * are cached per connection by this pointer). Returns 0 or FD_EDB. */
+int db_prepare(struct db *db, const char *sql, struct db_stmt **out);
+/* Binding indexes start at 1. db_bind_text with NULL binds SQL NULL; text is copied. */
+int db_bind_int64(struct db_stmt *st, int idx, int64_t v);
+int db_bind_text(struct db_stmt *st, int idx, const char *s);
+int db_bind_null(struct db_stmt *st, int idx);
+/* Returns 1 when a row is ready, 0 when done, FD_ECONFLICT on a constraint
+ * violation, FD_EDB otherwise. */
+int db_step(struct db_stmt *st);
+int64_t db_col_int64(struct db_stmt *st, int col);
+/* Borrowed until the next step/finalize; NULL for SQL NULL. */
+const char *db_col_text(struct db_stmt *st, int col);
+int db_col_is_null(struct db_stmt *st, int col);
+/* Returns the statement to the cache. Accepts NULL. */
+void db_finalize(struct db_stmt *st);
+/* Runs one statement without parameters, ignoring rows. */
+int db_exec(struct db *db, const char *sql);
+/* Rows changed by the last write on this connection. */
+int64_t db_changes(struct db *db);
+/* The last error text from the backend (for logs; never shown to clients). */
+const char *db_errmsg(struct db *db);
+
+
+/* ---- typed queries (store_users.c, store_tickets.c) -------------------------
+ * Each returns 0, FD_ENOTFOUND, FD_ECONFLICT (unique/constraint violation) or FD_EDB.
+ * They run inside whatever transaction the caller opened on db.
+ */
+#include "records.h"
+
+/* Callbacks for lists: return 0 to continue, non-zero to stop (returned by the lister). */
+typedef int (*store_user_cb)(void *ctx, const struct user_rec *u);
+typedef int (*store_dept_cb)(void *ctx, const struct department_rec *d);
+typedef int (*store_message_cb)(void *ctx, const struct message_rec *m);
+typedef int (*store_event_cb)(void *ctx, const struct event_rec *e);
+typedef int (*store_attachment_cb)(void *ctx, const struct attachment_rec *a);
+
+int store_department_by_slug(struct db *db, const char *slug, struct department_rec *out);
+int store_department_list(struct db *db, store_dept_cb cb, void *ctx);
+
+int store_user_insert(struct db *db, const struct user_rec *u, const char *pwhash, int64_t *id);
+int store_user_get(struct db *db, int64_t id, struct user_rec *out);
+/* pwhash (may be NULL) receives the stored argon2id string. */
+int store_user_by_email(struct db *db, const char *email, struct user_rec *out, char *pwhash,
+                        size_t pwhash_len);
+int store_user_set_disabled(struct db *db, int64_t id, int disabled);
+int store_user_set_password(struct db *db, int64_t id, const char *pwhash);
+/* staff_only: agents, supervisors and admins only. */
+int store_user_list(struct db *db, int staff_only, store_user_cb cb, void *ctx);
+
+int store_session_insert(struct db *db, const char *token_hash, const char *csrf, int64_t user_id,
+                         int64_t now, int64_t expires);
+/* Finds a live session (not expired at now, user not disabled). */
+int store_session_lookup(struct db *db, const char *token_hash, int64_t now,
+                         struct user_rec *user, char *csrf, size_t csrf_len);
+int store_session_delete(struct db *db, const char *token_hash);
+int store_session_delete_user(struct db *db, int64_t user_id);
+
+int store_token_insert(struct db *db, const char *token_hash, int64_t user_id, const char *name,
+                       const char *scopes, int64_t now, int64_t *id);
+int store_token_lookup(struct db *db, const char *token_hash, struct user_rec *user, char *scopes,
+                       size_t scopes_len);
+
+int store_login_failure_add(struct db *db, const char *email, int64_t at);
+int store_login_failure_count(struct db *db, const char *email, int64_t since, int64_t *count);
+int store_login_failure_clear(struct db *db, const char *email);
+
+/* Tickets. */
+int store_ticket_insert(struct db *db, struct ticket_rec *t); /* sets t->id */
+int store_ticket_get(struct db *db, int64_t id, struct ticket_rec *out);
+/* Writes every mutable column of t (subject..follow_up_of, updated_at) and its tags. */
+int store_ticket_update(struct db *db, const struct ticket_rec *t);
+
+struct ticket_filter {
+    unsigned status_mask;      /* bit i = status i of fd_ticket_statuses; 0 = any */
+    int64_t department_id;     /* 0 = any */
+    int64_t assignee_id;       /* 0 = any; -1 = unassigned */
+    int64_t requester_id;      /* 0 = any */
+    const char *tag;           /* NULL = any */
+    const char *text;          /* NULL = any; matched in subject and message bodies */
+    int include_internal_text; /* whether text may match internal notes */
+    int64_t before_id;         /* cursor: only ids below; 0 = from the newest */
+    int limit;
+};
+/* Calls cb with each matching ticket, newest first, at most f->limit. */
+typedef int (*store_ticket_cb)(void *ctx, const struct ticket_rec *t);
+int store_ticket_list(struct db *db, const struct ticket_filter *f, store_ticket_cb cb, void *ctx);
+/* counts[i] = tickets in status i (ignores f->status_mask, before_id, limit). */
+int store_ticket_counts(struct db *db, const struct ticket_filter *f, int64_t counts[6]);
+
+int store_message_insert(struct db *db, struct message_rec *m); /* sets m->id */
+/* *internal gets the message's internal flag. */
+int store_message_is_internal(struct db *db, int64_t id, int *internal);
+int store_message_list(struct db *db, int64_t ticket_id, int include_internal,
+                       store_message_cb cb, void *ctx);
+
+int store_event_insert(struct db *db, int64_t ticket_id, int64_t actor_id, const char *type,
+                       const char *data_json, int64_t now);
+int store_event_list(struct db *db, int64_t ticket_id, store_event_cb cb, void *ctx);
+
+int store_attachment_insert(struct db *db, struct attachment_rec *a); /* sets a->id */
+int store_attachment_get(struct db *db, int64_t id, struct attachment_rec *out);
+int store_attachment_link(struct db *db, int64_t id, int64_t message_id);
+int store_attachment_list(struct db *db, int64_t ticket_id, store_attachment_cb cb, void *ctx);
+
+#endif

@@ -1,0 +1,222 @@
+/*
+ * Attachments: content-addressed files under DATA_DIR/attachments/xx/<sha256>, written
+ * to a temporary file, fsync'd and renamed before the row that points to them is
+ * committed, so an acknowledged attachment is never a dangling row.
+ */
+#include "tickets.h"
+
+#include "../auth/auth.h"
+#include "../core/err.h"
+#include "../core/timeutil.h"
+#include "../store/store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <magic.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char *const allowed_types[] = {"image/png",       "image/jpeg", "image/gif",
+                                            "image/webp",      "application/pdf",
+                                            "text/plain",      NULL};
+
+/* libmagic handles are not thread-safe: one shared handle behind a mutex. */
+static pthread_mutex_t magic_mu = PTHREAD_MUTEX_INITIALIZER;
+static magic_t magic_handle;
+
+static int sniff(const void *data, size_t len, char *out, size_t n)
+{
+    int rc = FD_ETYPE;
+    pthread_mutex_lock(&magic_mu);
+    if (!magic_handle) {
+        magic_handle = magic_open(MAGIC_MIME_TYPE);
+        if (magic_handle && magic_load(magic_handle, NULL) != 0) {
+            magic_close(magic_handle);
+            magic_handle = NULL;
+        }
+    }
+    if (magic_handle) {
+        const char *t = magic_buffer(magic_handle, data, len);
+        if (t) {
+            snprintf(out, n, "%s", t);
+            rc = 0;
+        }
+    }
+    pthread_mutex_unlock(&magic_mu);
+    return rc;
+}
+
+int tickets_attachment_type_allowed(const char *content_type)
+{
+    size_t n = strcspn(content_type, "; ");
+    for (int i = 0; allowed_types[i]; i++)
+        if (strlen(allowed_types[i]) == n && strncasecmp(allowed_types[i], content_type, n) == 0)
+            return 1;
+    return 0;
+}
+
+static int safe_filename(const char *in, char *out, size_t n)
+{
+    size_t j = 0;
+    for (const char *p = in; *p && j + 1 < n; p++) {
+        unsigned char c = (unsigned char)*p;
+        /* Keep printable ASCII except separators and quotes; the name goes into a
+         * Content-Disposition header. */
+        if (c < 0x20 || c >= 0x7f || c == '/' || c == '\\' || c == '"' || c == ';')
+            out[j++] = '_';
+        else
+            out[j++] = (char)c;
+    }
+    out[j] = '\0';
+    return j ? 0 : FD_EINVAL;
+}
+
+static int mkdir_p(const char *path)
+{
+    if (mkdir(path, 0700) == 0 || errno == EEXIST)
+        return 0;
+    return FD_EIO;
+}
+
+static void blob_path(const char *data_dir, const char *sha, char *out, size_t n)
+{
+    snprintf(out, n, "%s/attachments/%.2s/%s", data_dir, sha, sha);
+}
+
+static int write_blob(const char *data_dir, const char *sha, const void *data, size_t len)
+{
+    char dir[2048], path[2048], tmp[2100];
+    snprintf(dir, sizeof(dir), "%s/attachments", data_dir);
+    if (mkdir_p(dir))
+        return FD_EIO;
+    snprintf(dir, sizeof(dir), "%s/attachments/%.2s", data_dir, sha);
+    if (mkdir_p(dir))
+        return FD_EIO;
+    blob_path(data_dir, sha, path, sizeof(path));
+    struct stat sb;
+    if (stat(path, &sb) == 0 && (size_t)sb.st_size == len)
+        return 0; /* the same content is already stored */
+    snprintf(tmp, sizeof(tmp), "%s.tmp.%d.%u", path, (int)getpid(), randombytes_random());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return FD_EIO;
+    const char *p = data;
+    size_t left = len;
+    while (left) {
+        ssize_t w = write(fd, p, left);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            close(fd);
+            unlink(tmp);
+            return FD_EIO;
+        }
+        p += w;
+        left -= (size_t)w;
+    }
+    if (fsync(fd) != 0 || close(fd) != 0 || rename(tmp, path) != 0) {
+        unlink(tmp);
+        return FD_EIO;
+    }
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        fsync(dfd);
+        close(dfd);
+    }
+    return 0;
+}
+
+int tickets_attachment_add(struct db *db, const struct auth_actor *a, int64_t ticket_id,
+                           const char *data_dir, const char *filename, const void *data,
+                           size_t len, size_t max, struct attachment_rec *out,
+                           struct fd_error *err)
+{
+    if (len == 0)
+        return fd_fail(err, FD_EINVAL, "body", "the attachment is empty");
+    if (len > max)
+        return fd_fail(err, FD_ELIMIT, "body", "attachments may be at most %zu bytes", max);
+    struct attachment_rec att;
+    memset(&att, 0, sizeof(att));
+    if (safe_filename(filename && *filename ? filename : "attachment", att.filename,
+                      sizeof(att.filename)))
+        return fd_fail(err, FD_EINVAL, "filename", "filename is empty");
+    int rc = sniff(data, len, att.content_type, sizeof(att.content_type));
+    int ok = 0;
+    for (int i = 0; rc == 0 && allowed_types[i]; i++)
+        ok |= strcmp(att.content_type, allowed_types[i]) == 0;
+    if (!ok)
+        return fd_fail(err, FD_ETYPE, "body",
+                       "attachments must be PNG, JPEG, GIF, WebP, PDF or plain text (this "
+                       "file is %s)",
+                       rc == 0 ? att.content_type : "of an unknown type");
+    struct ticket_rec *t = calloc(1, sizeof(*t));
+    if (!t)
+        return FD_ENOMEM;
+    if ((rc = tickets_get(db, a, ticket_id, t)))
+        goto out;
+    unsigned char h[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(h, data, len);
+    sodium_bin2hex(att.sha256, sizeof(att.sha256), h, sizeof(h));
+    if ((rc = write_blob(data_dir, att.sha256, data, len)))
+        goto out;
+    att.ticket_id = ticket_id;
+    att.uploader_id = a->user.id;
+    att.size = (int64_t)len;
+    att.created_at = fd_now_ms();
+    if ((rc = db_begin_write(db)))
+        goto out;
+    if ((rc = store_attachment_insert(db, &att)))
+        goto out;
+    char data_json[256];
+    snprintf(data_json, sizeof(data_json),
+             "{\"after\":{\"attachment_id\":%lld,\"size\":%lld,\"content_type\":\"%s\"}}",
+             (long long)att.id, (long long)att.size, att.content_type);
+    if ((rc = store_event_insert(db, ticket_id, a->user.id, "attachment_added", data_json,
+                                 att.created_at)))
+        goto out;
+    if ((rc = db_commit(db)))
+        goto out;
+    *out = att;
+out:
+    db_rollback(db);
+    free(t);
+    return rc;
+}
+
+int tickets_attachment_get(struct db *db, const struct auth_actor *a, int64_t id,
+                           const char *data_dir, struct attachment_rec *out, char *path,
+                           size_t pathlen)
+{
+    struct attachment_rec att;
+    int rc = store_attachment_get(db, id, &att);
+    if (rc)
+        return rc;
+    struct ticket_rec *t = calloc(1, sizeof(*t));
+    if (!t)
+        return FD_ENOMEM;
+    rc = tickets_get(db, a, att.ticket_id, t);
+    free(t);
+    if (rc)
+        return rc;
+    if (!auth_can_see_internal(a)) {
+        /* Customers see the files of public messages, and the ones they uploaded
+         * themselves; never those of internal notes or of agents' drafts. */
+        int internal = 0;
+        if (att.message_id)
+            rc = store_message_is_internal(db, att.message_id, &internal);
+        else
+            internal = att.uploader_id != a->user.id;
+        if (rc)
+            return rc;
+        if (internal)
+            return FD_ENOTFOUND;
+    }
+    *out = att;
+    blob_path(data_dir, att.sha256, path, pathlen);
+    return 0;
+}
