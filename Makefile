@@ -23,12 +23,14 @@ define flavour
 $(1)_OBJS := $$(patsubst src/%.c,build/$(1)/%.o,$$(SRCS)) build/$(1)/store/migrations_gen.o
 build/$(1)/%.o: src/%.c
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(WARN) $(2) $$(PKG_CFLAGS) -Isrc -MMD -MP -c $$< -o $$@
+	@echo "  CC    $$@"
+	@$$(CC) $$(WARN) $(2) $$(PKG_CFLAGS) -Isrc -MMD -MP -c $$< -o $$@
 build/$(1)/store/migrations_gen.o: build/gen/migrations_gen.c
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(WARN) $(2) -Isrc/store -c $$< -o $$@
 build/$(1)/frontdesk: build/$(1)/main.o $$($(1)_OBJS)
-	$$(CC) $(2) -o $$@ $$^ $$(PKG_LIBS)
+	@echo "  LD    $$@"
+	@$$(CC) $(2) -o $$@ $$^ $$(PKG_LIBS)
 -include $$(patsubst %.o,%.d,$$($(1)_OBJS) build/$(1)/main.o)
 endef
 $(eval $(call flavour,rel,$(OPT_CFLAGS)))
@@ -57,7 +59,8 @@ run: deps
 
 build/unit/%: tests/unit/%.c $(san_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(WARN) $(SAN_CFLAGS) $(PKG_CFLAGS) -Isrc -o $@ $^ $(PKG_LIBS) -lcriterion
+	@echo "  LD    $@"
+	@$(CC) $(WARN) $(SAN_CFLAGS) $(PKG_CFLAGS) -Isrc -o $@ $^ $(PKG_LIBS) -lcriterion
 
 UNIT_BINS := $(patsubst tests/unit/%.c,build/unit/%,$(UNIT_SRCS))
 

@@ -24,16 +24,17 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "frontdesk %s — customer support desk for a cryptocurrency exchange\n\n"
-               "Usage: frontdesk <command> [options]\n\n"
-               "Commands:\n"
-               "  serve     run the HTTP server (API, pages, background work)\n"
-               "  migrate   create or upgrade the database schema\n"
-               "  demo      load demo departments, agents, customers and tickets\n"
-               "  user      add, list, disable, enable users or change a password\n"
-               "  config    print every setting with its value and environment variable\n\n"
-               "Run 'frontdesk <command> --help' for a command's options.\n"
-               "Common options: --config FILE, --data-dir DIR (env FRONTDESK_DATA_DIR).\n",
+    fprintf(f,
+            "frontdesk %s — customer support desk for a cryptocurrency exchange\n\n"
+            "Usage: frontdesk <command> [options]\n\n"
+            "Commands:\n"
+            "  serve     run the HTTP server (API, pages, background work)\n"
+            "  migrate   create or upgrade the database schema\n"
+            "  demo      load demo departments, agents, customers and tickets\n"
+            "  user      add, list, disable, enable users or change a password\n"
+            "  config    print every setting with its value and environment variable\n\n"
+            "Run 'frontdesk <command> --help' for a command's options.\n"
+            "Common options: --config FILE, --data-dir DIR (env FRONTDESK_DATA_DIR).\n",
             VERSION);
 }
 
@@ -43,8 +44,18 @@ struct common {
     const char *config_file;
 };
 
-enum { OPT_CONFIG = 1000, OPT_DATA_DIR, OPT_LISTEN, OPT_EMAIL, OPT_NAME, OPT_ROLE, OPT_DEPT,
-       OPT_TIER, OPT_PW_STDIN, OPT_HELP };
+enum {
+    OPT_CONFIG = 1000,
+    OPT_DATA_DIR,
+    OPT_LISTEN,
+    OPT_EMAIL,
+    OPT_NAME,
+    OPT_ROLE,
+    OPT_DEPT,
+    OPT_TIER,
+    OPT_PW_STDIN,
+    OPT_HELP
+};
 
 static int load_config(struct common *c, int argc, char **argv)
 {
@@ -104,8 +115,8 @@ static int open_store(const struct fd_config *cfg, int conns, int migrate, struc
             fprintf(stderr, "frontdesk: migration failed: %s (%s)\n", fd_strerror(rc),
                     db_errmsg(db));
         else if (applied)
-            log_printf(LOG_INFO, "store", "msg=\"schema migrated\" applied=%d version=%d",
-                       applied, store_schema_latest());
+            log_printf(LOG_INFO, "store", "msg=\"schema migrated\" applied=%d version=%d", applied,
+                       store_schema_latest());
     }
     store_release(s, db);
     if (rc) {
@@ -244,8 +255,8 @@ static int cmd_serve(int argc, char **argv)
     if (colon)
         *colon = '\0';
     printf("frontdesk %s listening on http://%s:%d\n", VERSION, host, port);
-    printf("  customer portal: http://%s:%d/support\n  agent console:   http://%s:%d/agent\n",
-           host, port, host, port);
+    printf("  customer portal: http://%s:%d/support\n  agent console:   http://%s:%d/agent\n", host,
+           port, host, port);
     fflush(stdout);
     log_printf(LOG_INFO, "main", "msg=\"serving\" listen=%s:%d data_dir=%s", host, port,
                c.cfg.data_dir);
@@ -422,8 +433,9 @@ static int cmd_user(int argc, char **argv)
     }
     int needs_pw = strcmp(sub, "add") == 0 || strcmp(sub, "passwd") == 0;
     if (needs_pw && !pw_stdin) {
-        fprintf(stderr, "frontdesk user %s: give the password on standard input with "
-                        "--password-stdin\n",
+        fprintf(stderr,
+                "frontdesk user %s: give the password on standard input with "
+                "--password-stdin\n",
                 sub);
         return 2;
     }

@@ -17,15 +17,13 @@ static inline const struct auth_actor *api_actor(const struct http_req *req)
 }
 
 /* Answers 401 and returns NULL when nobody is signed in; checks a token's scope. */
-const struct auth_actor *api_require(struct http_req *req, struct http_resp *resp,
-                                     unsigned scope);
+const struct auth_actor *api_require(struct http_req *req, struct http_resp *resp, unsigned scope);
 /* Answers 403 unless the actor is staff. Returns 1 when allowed. */
 int api_require_staff(const struct auth_actor *a, struct http_resp *resp);
 
 /* Parses the body as a JSON object no deeper than the configured limit and with only
  * the allowed keys (NULL-terminated). Answers 400 and returns NULL on failure. */
-json_t *api_body_object(struct http_req *req, struct http_resp *resp,
-                        const char *const *allowed);
+json_t *api_body_object(struct http_req *req, struct http_resp *resp, const char *const *allowed);
 
 /*
  * Typed field readers. Each returns 0 (absent fields leave *out untouched), or answers

@@ -12,8 +12,8 @@ static void set_cookie(struct http_req *req, struct http_resp *resp, const char 
     const struct fd_config *cfg = API_APP(req)->cfg;
     int secure = strncmp(cfg->base_url, "https://", 8) == 0;
     char v[256];
-    snprintf(v, sizeof(v), "fd_session=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%ld%s",
-             token, max_age, secure ? "; Secure" : "");
+    snprintf(v, sizeof(v), "fd_session=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%ld%s", token,
+             max_age, secure ? "; Secure" : "");
     http_resp_header(resp, "Set-Cookie", v);
 }
 

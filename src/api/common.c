@@ -65,8 +65,7 @@ static void before(struct http_req *req, struct http_resp *resp)
             api_fail(resp, rc, NULL);
         return;
     }
-    if (!a->via_token && is_unsafe(req->method) &&
-        strcmp(req->route, "/api/v1/auth/login") != 0 &&
+    if (!a->via_token && is_unsafe(req->method) && strcmp(req->route, "/api/v1/auth/login") != 0 &&
         strcmp(req->route, "/api/v1/auth/signup") != 0) {
         const char *sent = http_req_header(req, "X-CSRF-Token");
         if (!sent || strlen(sent) != strlen(a->csrf) ||
@@ -86,8 +85,7 @@ static void after(struct http_req *req, struct http_resp *resp)
     FD_FREE(req->auth);
 }
 
-const struct auth_actor *api_require(struct http_req *req, struct http_resp *resp,
-                                     unsigned scope)
+const struct auth_actor *api_require(struct http_req *req, struct http_resp *resp, unsigned scope)
 {
     const struct auth_actor *a = api_actor(req);
     if (!a) {
@@ -137,8 +135,7 @@ static int depth_of(json_t *j)
     return 0;
 }
 
-json_t *api_body_object(struct http_req *req, struct http_resp *resp,
-                        const char *const *allowed)
+json_t *api_body_object(struct http_req *req, struct http_resp *resp, const char *const *allowed)
 {
     const char *ct = http_req_header(req, "Content-Type");
     if (ct && strncasecmp(ct, "application/json", 16) != 0) {
@@ -149,8 +146,9 @@ json_t *api_body_object(struct http_req *req, struct http_resp *resp,
     json_error_t e;
     json_t *j = json_loadb(req->body ? req->body : "", req->body_len, JSON_REJECT_DUPLICATES, &e);
     if (!j) {
-        http_resp_error(resp, 400, "bad_json", "the body is not valid JSON: %s (line %d, column %d)",
-                        e.text, e.line, e.column);
+        http_resp_error(resp, 400, "bad_json",
+                        "the body is not valid JSON: %s (line %d, column %d)", e.text, e.line,
+                        e.column);
         return NULL;
     }
     if (!json_is_object(j)) {
@@ -243,8 +241,12 @@ void api_fail(struct http_resp *resp, int rc, const struct fd_error *err)
     case FD_EINVAL:
         http_resp_error(resp, 400, "invalid_field", "%s", msg ? msg : "invalid input");
         break;
-    case FD_EPARSE: http_resp_error(resp, 400, "bad_json", "%s", msg ? msg : "malformed input"); break;
-    case FD_ENOTFOUND: http_resp_error(resp, 404, "not_found", "%s", msg ? msg : "not found"); break;
+    case FD_EPARSE:
+        http_resp_error(resp, 400, "bad_json", "%s", msg ? msg : "malformed input");
+        break;
+    case FD_ENOTFOUND:
+        http_resp_error(resp, 404, "not_found", "%s", msg ? msg : "not found");
+        break;
     case FD_ECONFLICT:
         if (err && strcmp(err->field, "status") == 0)
             http_resp_error(resp, 409, "invalid_transition", "%s", msg ? msg : "not allowed now");
@@ -254,7 +256,9 @@ void api_fail(struct http_resp *resp, int rc, const struct fd_error *err)
     case FD_ELIMIT:
         http_resp_error(resp, 413, "payload_too_large", "%s", msg ? msg : "too large");
         break;
-    case FD_EAUTH: http_resp_error(resp, 401, "unauthorized", "%s", msg ? msg : "sign in first"); break;
+    case FD_EAUTH:
+        http_resp_error(resp, 401, "unauthorized", "%s", msg ? msg : "sign in first");
+        break;
     case FD_EFORBIDDEN:
         http_resp_error(resp, 403, "forbidden", "%s", msg ? msg : "not allowed");
         break;
@@ -270,7 +274,8 @@ json_t *api_user_json(const struct user_rec *u)
 {
     json_t *j = json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)u->id, "email", u->email,
                           "name", u->name, "role", fd_role_name(u->role));
-    json_object_set_new(j, "department", u->department[0] ? json_string(u->department) : json_null());
+    json_object_set_new(j, "department",
+                        u->department[0] ? json_string(u->department) : json_null());
     json_object_set_new(j, "tier", u->tier ? json_integer(u->tier) : json_null());
     return j;
 }
@@ -286,11 +291,11 @@ json_t *api_ticket_json(const struct ticket_rec *t)
     tickets_format_ref(t->id, ref, sizeof(ref));
     api_iso(t->created_at, created);
     api_iso(t->updated_at, updated);
-    json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s}", "id",
-                          (json_int_t)t->id, "reference", ref, "subject", t->subject, "status",
-                          t->status, "priority", t->priority, "department", t->department, "tier",
-                          t->tier, "channel", t->channel, "created_at", created, "updated_at",
-                          updated);
+    json_t *j =
+        json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s}", "id", (json_int_t)t->id,
+                  "reference", ref, "subject", t->subject, "status", t->status, "priority",
+                  t->priority, "department", t->department, "tier", t->tier, "channel", t->channel,
+                  "created_at", created, "updated_at", updated);
     json_object_set_new(j, "requester",
                         json_pack("{s:I, s:s, s:s}", "id", (json_int_t)t->requester_id, "name",
                                   t->requester_name, "email", t->requester_email));
@@ -329,8 +334,8 @@ int api_query_int(struct http_req *req, struct http_resp *resp, const char *name
     errno = 0;
     long long v = strtoll(s, &end, 10);
     if (errno || end == s || *end || v < lo || v > hi) {
-        http_resp_error(resp, 400, "invalid_field", "%s must be an integer from %lld to %lld",
-                        name, (long long)lo, (long long)hi);
+        http_resp_error(resp, 400, "invalid_field", "%s must be an integer from %lld to %lld", name,
+                        (long long)lo, (long long)hi);
         return -1;
     }
     *out = v;

@@ -18,8 +18,7 @@ static int ref_param(struct http_req *req, struct http_resp *resp, int64_t *id)
     return 0;
 }
 
-static int read_tags(json_t *o, const char **tags, int *ntags, int *present,
-                     struct http_resp *resp)
+static int read_tags(json_t *o, const char **tags, int *ntags, int *present, struct http_resp *resp)
 {
     json_t *v = json_object_get(o, "tags");
     if (!v)
@@ -69,10 +68,9 @@ static void create(struct http_req *req, struct http_resp *resp)
     const struct auth_actor *a = api_require(req, resp, SCOPE_TICKETS_WRITE);
     if (!a)
         return;
-    static const char *const fields[] = {"subject",        "body",           "department",
-                                         "priority",       "tags",           "exchange",
-                                         "requester_email", "requester_name", "channel",
-                                         NULL};
+    static const char *const fields[] = {"subject", "body",     "department",      "priority",
+                                         "tags",    "exchange", "requester_email", "requester_name",
+                                         "channel", NULL};
     json_t *o = api_body_object(req, resp, fields);
     if (!o)
         return;
@@ -83,8 +81,7 @@ static void create(struct http_req *req, struct http_resp *resp)
         api_str(o, "priority", 0, &in.priority, resp) ||
         api_str(o, "requester_email", 0, &in.requester_email, resp) ||
         api_str(o, "requester_name", 0, &in.requester_name, resp) ||
-        api_str(o, "channel", 0, &in.channel, resp) ||
-        read_tags(o, in.tags, &in.ntags, NULL, resp))
+        api_str(o, "channel", 0, &in.channel, resp) || read_tags(o, in.tags, &in.ntags, NULL, resp))
         goto out;
     json_t *ex = json_object_get(o, "exchange");
     if (ex && !json_is_null(ex)) {
@@ -94,8 +91,8 @@ static void create(struct http_req *req, struct http_resp *resp)
         }
         const char *k;
         json_t *v;
-        static const char *const exf[] = {"uid", "txid", "asset", "network", "amount",
-                                          "order_id", NULL};
+        static const char *const exf[] = {"uid",    "txid",     "asset", "network",
+                                          "amount", "order_id", NULL};
         json_object_foreach(ex, k, v)
         {
             int ok = 0;
@@ -143,8 +140,8 @@ out:
 }
 
 /* Builds the list filter from the query string. Returns -1 after answering 400. */
-static int read_filter(struct http_req *req, struct http_resp *resp,
-                       const struct auth_actor *a, struct db *db, struct ticket_filter *f)
+static int read_filter(struct http_req *req, struct http_resp *resp, const struct auth_actor *a,
+                       struct db *db, struct ticket_filter *f)
 {
     memset(f, 0, sizeof(*f));
     f->limit = 25;
@@ -292,10 +289,10 @@ static int add_attachment(void *ctx, const struct attachment_rec *att)
         arr = json_array();
         json_object_set_new(by, key, arr);
     }
-    json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:I, s:s}", "id", (json_int_t)att->id,
-                                         "filename", att->filename, "content_type",
-                                         att->content_type, "size", (json_int_t)att->size, "url",
-                                         url));
+    json_array_append_new(arr,
+                          json_pack("{s:I, s:s, s:s, s:I, s:s}", "id", (json_int_t)att->id,
+                                    "filename", att->filename, "content_type", att->content_type,
+                                    "size", (json_int_t)att->size, "url", url));
     return 0;
 }
 
@@ -309,8 +306,8 @@ static int add_message(void *ctx, const struct message_rec *m)
     json_array_append_new(
         c->arr, json_pack("{s:I, s:{s:I, s:s, s:s}, s:s, s:b, s:s, s:o}", "id", (json_int_t)m->id,
                           "author", "id", (json_int_t)m->author_id, "name", m->author_name, "role",
-                          fd_role_name(m->author_role), "body", m->body ? m->body : "",
-                          "internal", m->internal, "created_at", at, "attachments",
+                          fd_role_name(m->author_role), "body", m->body ? m->body : "", "internal",
+                          m->internal, "created_at", at, "attachments",
                           atts ? json_incref(atts) : json_array()));
     return 0;
 }
@@ -408,8 +405,7 @@ static void patch(struct http_req *req, struct http_resp *resp)
     struct ticket_patch p;
     memset(&p, 0, sizeof(p));
     int64_t tier = 0;
-    if (api_str(o, "status", 0, &p.status, resp) ||
-        api_str(o, "priority", 0, &p.priority, resp) ||
+    if (api_str(o, "status", 0, &p.status, resp) || api_str(o, "priority", 0, &p.priority, resp) ||
         api_str(o, "department", 0, &p.department, resp) ||
         api_str(o, "subject", 0, &p.subject, resp) ||
         api_int(o, "tier", 0, &tier, &p.has_tier, resp) || read_assignee(o, &p, resp) ||
@@ -471,8 +467,7 @@ static void reply(struct http_req *req, struct http_resp *resp)
         json_array_foreach(ids, i, v)
         {
             if (!json_is_integer(v)) {
-                http_resp_error(resp, 400, "invalid_field", "attachment_ids[%zu] must be an id",
-                                i);
+                http_resp_error(resp, 400, "invalid_field", "attachment_ids[%zu] must be an id", i);
                 goto out;
             }
             att[natt++] = json_integer_value(v);
@@ -506,12 +501,12 @@ static int add_event(void *ctx, const struct event_rec *e)
     char at[32];
     api_iso(e->created_at, at);
     json_t *data = e->data ? json_loads(e->data, 0, NULL) : NULL;
-    json_t *actor = e->actor_id ? json_pack("{s:I, s:s}", "id", (json_int_t)e->actor_id, "name",
-                                            e->actor_name)
-                                : json_null();
+    json_t *actor =
+        e->actor_id ? json_pack("{s:I, s:s}", "id", (json_int_t)e->actor_id, "name", e->actor_name)
+                    : json_null();
     json_array_append_new(ctx, json_pack("{s:I, s:s, s:o, s:s, s:o}", "id", (json_int_t)e->id,
-                                         "type", e->type, "actor", actor, "created_at", at,
-                                         "data", data ? data : json_object()));
+                                         "type", e->type, "actor", actor, "created_at", at, "data",
+                                         data ? data : json_object()));
     return 0;
 }
 

@@ -13,8 +13,7 @@ int auth_email_normalize(const char *in, char *out, size_t n, struct fd_error *e
 {
     size_t len = strlen(in);
     if (len < 3 || len > FD_EMAIL_MAX || len >= n)
-        return fd_fail(err, FD_EINVAL, "email", "email must be 3 to %d characters",
-                       FD_EMAIL_MAX);
+        return fd_fail(err, FD_EINVAL, "email", "email must be 3 to %d characters", FD_EMAIL_MAX);
     const char *at = strchr(in, '@');
     if (!at || at == in || strchr(at + 1, '@') || !strchr(at + 1, '.') || at[1] == '.' ||
         in[len - 1] == '.')
@@ -63,8 +62,8 @@ static void random_hex(char out[AUTH_TOKEN_HEX + 1])
 }
 
 int auth_user_create(struct db *db, const char *email, const char *name, enum fd_role role,
-                     const char *department, int tier, const char *password,
-                     struct user_rec *out, struct fd_error *err)
+                     const char *department, int tier, const char *password, struct user_rec *out,
+                     struct fd_error *err)
 {
     struct user_rec u;
     memset(&u, 0, sizeof(u));
@@ -142,8 +141,7 @@ int auth_session_start(struct db *db, const struct auth_limits *lim, const struc
 }
 
 int auth_login(struct db *db, const struct auth_limits *lim, const char *email,
-               const char *password, struct auth_actor *out, char *token_out,
-               struct fd_error *err)
+               const char *password, struct auth_actor *out, char *token_out, struct fd_error *err)
 {
     char norm[FD_EMAIL_MAX + 1];
     if (auth_email_normalize(email, norm, sizeof(norm), NULL))
@@ -166,8 +164,8 @@ int auth_login(struct db *db, const struct auth_limits *lim, const char *email,
     rc = store_user_by_email(db, norm, &u, hash, sizeof(hash));
     if (rc && rc != FD_ENOTFOUND)
         goto out;
-    int ok = rc == 0 && !u.disabled &&
-             crypto_pwhash_str_verify(hash, password, strlen(password)) == 0;
+    int ok =
+        rc == 0 && !u.disabled && crypto_pwhash_str_verify(hash, password, strlen(password)) == 0;
     if (!ok) {
         /* Count the failure durably before answering, even for unknown emails, so
          * that probing for accounts is rate limited as well. */
@@ -270,8 +268,7 @@ int auth_token_resolve(struct db *db, const char *token, struct auth_actor *out)
     return 0;
 }
 
-static int user_by_email(struct db *db, const char *email, struct user_rec *u,
-                         struct fd_error *err)
+static int user_by_email(struct db *db, const char *email, struct user_rec *u, struct fd_error *err)
 {
     char norm[FD_EMAIL_MAX + 1];
     int rc = auth_email_normalize(email, norm, sizeof(norm), err);

@@ -53,8 +53,8 @@ int auth_password_hash(const char *pw, char *out, size_t n, struct fd_error *err
  * write transaction.
  */
 int auth_user_create(struct db *db, const char *email, const char *name, enum fd_role role,
-                     const char *department, int tier, const char *password,
-                     struct user_rec *out, struct fd_error *err);
+                     const char *department, int tier, const char *password, struct user_rec *out,
+                     struct fd_error *err);
 
 /*
  * Signs in: checks the rate limit, the password and that the user is enabled, then
@@ -62,8 +62,7 @@ int auth_user_create(struct db *db, const char *email, const char *name, enum fd
  * FD_EAUTH (bad email or password, or disabled), FD_ERATE, FD_EDB.
  */
 int auth_login(struct db *db, const struct auth_limits *lim, const char *email,
-               const char *password, struct auth_actor *out, char *token_out,
-               struct fd_error *err);
+               const char *password, struct auth_actor *out, char *token_out, struct fd_error *err);
 /* Starts a session for a user already verified (signup). */
 int auth_session_start(struct db *db, const struct auth_limits *lim, const struct user_rec *u,
                        struct auth_actor *out, char *token_out);

@@ -20,8 +20,14 @@ struct key {
     const char *help;
 };
 
-#define S(f, h) {#f, K_STR, offsetof(struct fd_config, f), sizeof(((struct fd_config *)0)->f), 0, 0, h}
-#define L(f, lo, hi, h) {#f, K_LONG, offsetof(struct fd_config, f), 0, lo, hi, h}
+#define S(f, h)                                                                                    \
+    {                                                                                              \
+#f, K_STR, offsetof(struct fd_config, f), sizeof(((struct fd_config *)0)->f), 0, 0, h      \
+    }
+#define L(f, lo, hi, h)                                                                            \
+    {                                                                                              \
+#f, K_LONG, offsetof(struct fd_config, f), 0, lo, hi, h                                    \
+    }
 
 static const struct key keys[] = {
     S(listen, "address to listen on, host:port"),

@@ -11,19 +11,19 @@
 #define FD_PATH_MAX 1024
 
 struct fd_config {
-    char listen[128];          /* host:port; port 0 = any free port */
+    char listen[128];           /* host:port; port 0 = any free port */
     char data_dir[FD_PATH_MAX]; /* holds frontdesk.db and attachments/ */
     char web_dir[FD_PATH_MAX];  /* static files */
-    char base_url[256];        /* public URL, used in links */
-    long threads;              /* HTTP worker threads */
-    long timeout_s;            /* idle connection timeout */
-    long body_max;             /* max request body, bytes */
-    long header_max;           /* per-connection memory for headers, bytes */
-    long json_depth;           /* max JSON nesting */
-    long attachment_max;       /* max attachment size, bytes */
-    long session_ttl_s;        /* session lifetime */
-    long login_max_failures;   /* failed logins per email before 429 */
-    long login_window_s;       /* window for the above */
+    char base_url[256];         /* public URL, used in links */
+    long threads;               /* HTTP worker threads */
+    long timeout_s;             /* idle connection timeout */
+    long body_max;              /* max request body, bytes */
+    long header_max;            /* per-connection memory for headers, bytes */
+    long json_depth;            /* max JSON nesting */
+    long attachment_max;        /* max attachment size, bytes */
+    long session_ttl_s;         /* session lifetime */
+    long login_max_failures;    /* failed logins per email before 429 */
+    long login_window_s;        /* window for the above */
     char log_level[16];
 };
 

@@ -8,18 +8,18 @@
 
 enum {
     FD_OK = 0,
-    FD_ENOMEM = -1,    /* allocation failed */
-    FD_EINVAL = -2,    /* invalid input (message in the caller's error detail) */
-    FD_ENOTFOUND = -3, /* no such object, or not visible to the caller */
-    FD_ECONFLICT = -4, /* state does not allow the change (duplicate, bad transition) */
-    FD_EPARSE = -5,    /* malformed input that could not be parsed */
-    FD_ELIMIT = -6,    /* a configured limit was exceeded */
-    FD_EAUTH = -7,     /* not authenticated */
+    FD_ENOMEM = -1,     /* allocation failed */
+    FD_EINVAL = -2,     /* invalid input (message in the caller's error detail) */
+    FD_ENOTFOUND = -3,  /* no such object, or not visible to the caller */
+    FD_ECONFLICT = -4,  /* state does not allow the change (duplicate, bad transition) */
+    FD_EPARSE = -5,     /* malformed input that could not be parsed */
+    FD_ELIMIT = -6,     /* a configured limit was exceeded */
+    FD_EAUTH = -7,      /* not authenticated */
     FD_EFORBIDDEN = -8, /* authenticated but not allowed */
-    FD_EDB = -9,       /* database failure */
-    FD_EIO = -10,      /* file or socket failure */
-    FD_ERATE = -11,    /* rate limited */
-    FD_ETYPE = -12,    /* unsupported content type */
+    FD_EDB = -9,        /* database failure */
+    FD_EIO = -10,       /* file or socket failure */
+    FD_ERATE = -11,     /* rate limited */
+    FD_ETYPE = -12,     /* unsupported content type */
 };
 
 /* Returns a static, human-readable name for an error code. */

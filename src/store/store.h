@@ -67,7 +67,6 @@ int64_t db_changes(struct db *db);
 /* The last error text from the backend (for logs; never shown to clients). */
 const char *db_errmsg(struct db *db);
 
-
 /* ---- typed queries (store_users.c, store_tickets.c) -------------------------
  * Each returns 0, FD_ENOTFOUND, FD_ECONFLICT (unique/constraint violation) or FD_EDB.
  * They run inside whatever transaction the caller opened on db.
@@ -97,8 +96,8 @@ int store_user_list(struct db *db, int staff_only, store_user_cb cb, void *ctx);
 int store_session_insert(struct db *db, const char *token_hash, const char *csrf, int64_t user_id,
                          int64_t now, int64_t expires);
 /* Finds a live session (not expired at now, user not disabled). */
-int store_session_lookup(struct db *db, const char *token_hash, int64_t now,
-                         struct user_rec *user, char *csrf, size_t csrf_len);
+int store_session_lookup(struct db *db, const char *token_hash, int64_t now, struct user_rec *user,
+                         char *csrf, size_t csrf_len);
 int store_session_delete(struct db *db, const char *token_hash);
 int store_session_delete_user(struct db *db, int64_t user_id);
 
@@ -137,8 +136,8 @@ int store_ticket_counts(struct db *db, const struct ticket_filter *f, int64_t co
 int store_message_insert(struct db *db, struct message_rec *m); /* sets m->id */
 /* *internal gets the message's internal flag. */
 int store_message_is_internal(struct db *db, int64_t id, int *internal);
-int store_message_list(struct db *db, int64_t ticket_id, int include_internal,
-                       store_message_cb cb, void *ctx);
+int store_message_list(struct db *db, int64_t ticket_id, int include_internal, store_message_cb cb,
+                       void *ctx);
 
 int store_event_insert(struct db *db, int64_t ticket_id, int64_t actor_id, const char *type,
                        const char *data_json, int64_t now);

@@ -49,9 +49,8 @@ struct store {
 static int open_conn(const char *path, struct db *db)
 {
     memset(db, 0, sizeof(*db));
-    int rc = sqlite3_open_v2(path, &db->h,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             NULL);
+    int rc = sqlite3_open_v2(
+        path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK)
         return FD_EIO;
     sqlite3_busy_timeout(db->h, 10000);
@@ -207,8 +206,8 @@ int db_prepare(struct db *db, const char *sql, struct db_stmt **out)
             free_slot = c;
     }
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v3(db->h, sql, -1, free_slot ? SQLITE_PREPARE_PERSISTENT : 0, &st,
-                           NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v3(db->h, sql, -1, free_slot ? SQLITE_PREPARE_PERSISTENT : 0, &st, NULL) !=
+        SQLITE_OK)
         return FD_EDB;
     if (!free_slot) {
         /* Cache full: a one-off statement, finalized by db_finalize. */

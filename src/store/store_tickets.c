@@ -10,7 +10,7 @@
 
 #define TICKET_COLS                                                                                \
     "t.id, t.subject, t.status, t.priority, t.department_id, d.slug, t.tier, t.channel, "          \
-    "t.requester_id, r.name, r.email, t.assignee_id, a.name, t.exchange_uid, t.txid, t.asset, "   \
+    "t.requester_id, r.name, r.email, t.assignee_id, a.name, t.exchange_uid, t.txid, t.asset, "    \
     "t.network, t.amount, t.order_id, t.follow_up_of, t.created_at, t.updated_at "
 #define TICKET_FROM                                                                                \
     "FROM tickets t JOIN departments d ON d.id = t.department_id "                                 \
@@ -173,7 +173,7 @@ int store_ticket_get(struct db *db, int64_t id, struct ticket_rec *out)
     "WHERE (? = 0 OR t.department_id = ?) "                                                        \
     "AND (? = 0 OR (? = -1 AND t.assignee_id IS NULL) OR t.assignee_id = ?) "                      \
     "AND (? = 0 OR t.requester_id = ?) "                                                           \
-    "AND (? IS NULL OR EXISTS (SELECT 1 FROM ticket_tags g WHERE g.ticket_id = t.id "             \
+    "AND (? IS NULL OR EXISTS (SELECT 1 FROM ticket_tags g WHERE g.ticket_id = t.id "              \
     "AND g.tag = ?)) "                                                                             \
     "AND (? IS NULL OR t.subject LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM messages m "          \
     "WHERE m.ticket_id = t.id AND (? = 1 OR m.internal = 0) AND m.body LIKE ? ESCAPE '\\')) "
@@ -302,8 +302,8 @@ int store_message_is_internal(struct db *db, int64_t id, int *internal)
     return rc == 1 ? 0 : rc == 0 ? FD_ENOTFOUND : rc;
 }
 
-int store_message_list(struct db *db, int64_t ticket_id, int include_internal,
-                       store_message_cb cb, void *ctx)
+int store_message_list(struct db *db, int64_t ticket_id, int include_internal, store_message_cb cb,
+                       void *ctx)
 {
     struct db_stmt *st;
     if (db_prepare(db,
@@ -454,8 +454,7 @@ int store_attachment_link(struct db *db, int64_t id, int64_t message_id)
 int store_attachment_list(struct db *db, int64_t ticket_id, store_attachment_cb cb, void *ctx)
 {
     struct db_stmt *st;
-    if (db_prepare(db, "SELECT " ATT_COLS "FROM attachments WHERE ticket_id = ? ORDER BY id",
-                   &st))
+    if (db_prepare(db, "SELECT " ATT_COLS "FROM attachments WHERE ticket_id = ? ORDER BY id", &st))
         return FD_EDB;
     db_bind_int64(st, 1, ticket_id);
     int rc;

@@ -106,8 +106,7 @@ int store_user_by_email(struct db *db, const char *email, struct user_rec *out, 
                         size_t pwhash_len)
 {
     struct db_stmt *st;
-    if (db_prepare(db, "SELECT " USER_COLS ", u.password_hash " USER_FROM "WHERE u.email = ?",
-                   &st))
+    if (db_prepare(db, "SELECT " USER_COLS ", u.password_hash " USER_FROM "WHERE u.email = ?", &st))
         return FD_EDB;
     db_bind_text(st, 1, email);
     int rc = db_step(st);
@@ -150,9 +149,9 @@ int store_user_set_password(struct db *db, int64_t id, const char *pwhash)
 int store_user_list(struct db *db, int staff_only, store_user_cb cb, void *ctx)
 {
     struct db_stmt *st;
-    const char *sql = staff_only
-                          ? "SELECT " USER_COLS USER_FROM "WHERE u.role <> 'customer' ORDER BY u.id"
-                          : "SELECT " USER_COLS USER_FROM "ORDER BY u.id";
+    const char *sql = staff_only ? "SELECT " USER_COLS USER_FROM
+                                   "WHERE u.role <> 'customer' ORDER BY u.id"
+                                 : "SELECT " USER_COLS USER_FROM "ORDER BY u.id";
     if (db_prepare(db, sql, &st))
         return FD_EDB;
     int rc;
@@ -185,8 +184,8 @@ int store_session_insert(struct db *db, const char *token_hash, const char *csrf
     return rc < 0 ? rc : 0;
 }
 
-int store_session_lookup(struct db *db, const char *token_hash, int64_t now,
-                         struct user_rec *user, char *csrf, size_t csrf_len)
+int store_session_lookup(struct db *db, const char *token_hash, int64_t now, struct user_rec *user,
+                         char *csrf, size_t csrf_len)
 {
     struct db_stmt *st;
     if (db_prepare(db,

@@ -21,9 +21,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char *const allowed_types[] = {"image/png",       "image/jpeg", "image/gif",
-                                            "image/webp",      "application/pdf",
-                                            "text/plain",      NULL};
+static const char *const allowed_types[] = {
+    "image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain", NULL};
 
 /* libmagic handles are not thread-safe: one shared handle behind a mutex. */
 static pthread_mutex_t magic_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -132,9 +131,8 @@ static int write_blob(const char *data_dir, const char *sha, const void *data, s
 }
 
 int tickets_attachment_add(struct db *db, const struct auth_actor *a, int64_t ticket_id,
-                           const char *data_dir, const char *filename, const void *data,
-                           size_t len, size_t max, struct attachment_rec *out,
-                           struct fd_error *err)
+                           const char *data_dir, const char *filename, const void *data, size_t len,
+                           size_t max, struct attachment_rec *out, struct fd_error *err)
 {
     if (len == 0)
         return fd_fail(err, FD_EINVAL, "body", "the attachment is empty");

@@ -51,8 +51,8 @@ static int check_text(const char *s, const char *field, size_t max, struct fd_er
     if (!*p)
         return fd_fail(err, FD_EINVAL, field, "%s must not be empty", field);
     if (n > max)
-        return fd_fail(err, FD_EINVAL, field, "%s is too long (%zu bytes, at most %zu)", field,
-                       n, max);
+        return fd_fail(err, FD_EINVAL, field, "%s is too long (%zu bytes, at most %zu)", field, n,
+                       max);
     return 0;
 }
 
@@ -116,8 +116,8 @@ int tickets_create(struct db *db, const struct auth_actor *a, const struct ticke
     if (rc)
         goto out;
     struct user_rec requester = a->user;
-    if (in->requester_email && (rc = requester_for(db, in->requester_email, in->requester_name,
-                                                   &requester, err)))
+    if (in->requester_email &&
+        (rc = requester_for(db, in->requester_email, in->requester_name, &requester, err)))
         goto out;
     int64_t now = fd_now_ms();
     snprintf(t->subject, sizeof(t->subject), "%s", in->subject);
@@ -127,7 +127,9 @@ int tickets_create(struct db *db, const struct auth_actor *a, const struct ticke
     snprintf(t->department, sizeof(t->department), "%s", d.slug);
     t->tier = 1;
     snprintf(t->channel, sizeof(t->channel), "%s",
-             in->channel ? in->channel : a->via_token ? "api" : "web");
+             in->channel    ? in->channel
+             : a->via_token ? "api"
+                            : "web");
     t->requester_id = requester.id;
 #define COPY_OPT(f, src) snprintf(t->f, sizeof(t->f), "%s", (src) ? (src) : "")
     COPY_OPT(exchange_uid, in->exchange_uid);
@@ -181,8 +183,8 @@ static int set_status(struct db *db, struct ticket_rec *t, int64_t actor_id, con
 {
     if (strcmp(t->status, to) == 0)
         return 0;
-    int rc = event(db, t->id, actor_id, "status_changed", json_string(t->status), json_string(to),
-                   now);
+    int rc =
+        event(db, t->id, actor_id, "status_changed", json_string(t->status), json_string(to), now);
     snprintf(t->status, sizeof(t->status), "%s", to);
     return rc;
 }
@@ -252,8 +254,7 @@ int tickets_update(struct db *db, const struct auth_actor *a, int64_t id,
         struct department_rec d;
         rc = store_department_by_slug(db, p->department, &d);
         if (rc == FD_ENOTFOUND)
-            rc = fd_fail(err, FD_EINVAL, "department", "unknown department \"%s\"",
-                         p->department);
+            rc = fd_fail(err, FD_EINVAL, "department", "unknown department \"%s\"", p->department);
         if (rc)
             goto out;
         if ((rc = event(db, id, me, "department_changed", json_string(t->department),
@@ -274,8 +275,7 @@ int tickets_update(struct db *db, const struct auth_actor *a, int64_t id,
             rc = store_user_get(db, p->assignee_id, &u);
             if (rc == FD_ENOTFOUND || (rc == 0 && (u.role == ROLE_CUSTOMER || u.disabled)))
                 rc = fd_fail(err, FD_EINVAL, "assignee_id",
-                             "assignee_id %lld is not an active agent",
-                             (long long)p->assignee_id);
+                             "assignee_id %lld is not an active agent", (long long)p->assignee_id);
             if (rc)
                 goto out;
         }
@@ -313,8 +313,7 @@ out:
 }
 
 /* Opens the follow-up of a closed ticket (same requester, department, subject). */
-static int follow_up(struct db *db, const struct auth_actor *a, struct ticket_rec *t,
-                     int64_t now)
+static int follow_up(struct db *db, const struct auth_actor *a, struct ticket_rec *t, int64_t now)
 {
     int64_t old = t->id;
     t->follow_up_of = old;
@@ -431,8 +430,8 @@ static int scoped_cb(void *ctx, const struct ticket_rec *t)
     return s->cb(s->ctx, t);
 }
 
-int tickets_list(struct db *db, const struct auth_actor *a, struct ticket_filter *f,
-                 tickets_cb cb, void *ctx)
+int tickets_list(struct db *db, const struct auth_actor *a, struct ticket_filter *f, tickets_cb cb,
+                 void *ctx)
 {
     scope_filter(a, f);
     if (a->user.role == ROLE_AGENT && !f->department_id && f->assignee_id != a->user.id)

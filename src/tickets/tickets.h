@@ -76,8 +76,8 @@ int tickets_reply(struct db *db, const struct auth_actor *a, int64_t id, const c
 /* Lists within the actor's scope (f's scope fields are overridden for customers/agents). */
 typedef int (*tickets_cb)(void *ctx, const struct ticket_rec *t);
 struct ticket_filter;
-int tickets_list(struct db *db, const struct auth_actor *a, struct ticket_filter *f,
-                 tickets_cb cb, void *ctx);
+int tickets_list(struct db *db, const struct auth_actor *a, struct ticket_filter *f, tickets_cb cb,
+                 void *ctx);
 int tickets_counts(struct db *db, const struct auth_actor *a, struct ticket_filter *f,
                    int64_t counts[FD_NSTATUS]);
 
@@ -85,9 +85,8 @@ int tickets_counts(struct db *db, const struct auth_actor *a, struct ticket_filt
  * The content type is sniffed from the bytes; it must be an image, PDF or plain text.
  * Returns 0, FD_ENOTFOUND, FD_ELIMIT, FD_ETYPE, FD_EIO, FD_EDB. */
 int tickets_attachment_add(struct db *db, const struct auth_actor *a, int64_t ticket_id,
-                           const char *data_dir, const char *filename, const void *data,
-                           size_t len, size_t max, struct attachment_rec *out,
-                           struct fd_error *err);
+                           const char *data_dir, const char *filename, const void *data, size_t len,
+                           size_t max, struct attachment_rec *out, struct fd_error *err);
 /* Whether a declared Content-Type (parameters such as "; charset=" ignored) is one of
  * the attachment types accepted. */
 int tickets_attachment_type_allowed(const char *content_type);

@@ -55,9 +55,9 @@ static int all_of(const char *s, size_t from, const char *set_name)
     return 1;
 }
 
-static const char *const hex64_chains[] = {"bitcoin", "litecoin", "tron", "xrp", "dogecoin",
-                                           "bitcoin-cash", NULL};
-static const char *const evm_chains[] = {"ethereum", "bsc",  "polygon", "arbitrum",
+static const char *const hex64_chains[] = {"bitcoin",  "litecoin",     "tron", "xrp",
+                                           "dogecoin", "bitcoin-cash", NULL};
+static const char *const evm_chains[] = {"ethereum", "bsc",  "polygon",   "arbitrum",
                                          "optimism", "base", "avalanche", NULL};
 
 static int in_list(const char *s, const char *const *list)
@@ -110,8 +110,7 @@ int tickets_check_txid(const char *network, const char *txid, struct fd_error *e
     }
     if (n >= 8 && n <= 128 && all_of(txid, 0, "alnum"))
         return 0;
-    return fd_fail(err, FD_EINVAL, "exchange.txid",
-                   "txid must be 8 to 128 letters and digits");
+    return fd_fail(err, FD_EINVAL, "exchange.txid", "txid must be 8 to 128 letters and digits");
 }
 
 int tickets_check_exchange(const struct ticket_input *in, struct fd_error *err)
@@ -186,11 +185,10 @@ int tickets_check_tag(const char *tag, struct fd_error *err)
 int tickets_transition_ok(const char *from, const char *to)
 {
     static const char *const allowed[][2] = {
-        {"new", "open"},       {"new", "pending"},    {"new", "on_hold"},
-        {"new", "solved"},     {"open", "pending"},   {"open", "on_hold"},
-        {"open", "solved"},    {"pending", "open"},   {"pending", "on_hold"},
-        {"pending", "solved"}, {"on_hold", "open"},   {"on_hold", "pending"},
-        {"on_hold", "solved"}, {"solved", "open"},    {"solved", "closed"},
+        {"new", "open"},        {"new", "pending"},    {"new", "on_hold"},   {"new", "solved"},
+        {"open", "pending"},    {"open", "on_hold"},   {"open", "solved"},   {"pending", "open"},
+        {"pending", "on_hold"}, {"pending", "solved"}, {"on_hold", "open"},  {"on_hold", "pending"},
+        {"on_hold", "solved"},  {"solved", "open"},    {"solved", "closed"},
     };
     for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
         if (strcmp(allowed[i][0], from) == 0 && strcmp(allowed[i][1], to) == 0)

@@ -64,6 +64,11 @@ test('signup with an email already taken → 409 conflict', async () => {
   assert.equal(l.status, 200, l.text);
 });
 
+test('signup with the same email in other letter case → 409 conflict', async () => {
+  const r = await new Client(srv.url).post('/api/v1/auth/signup', { email: 'ALICE@FD.test', name: 'Alice 2', password: 'another-password-3' });
+  isErr(r, 409, 'conflict');
+});
+
 test('signup with an existing agent email → 409 conflict', async () => {
   const r = await new Client(srv.url).post('/api/v1/auth/signup', { email: agent.email, name: 'Fake', password: 'fake-password-123' });
   isErr(r, 409, 'conflict');
@@ -123,6 +128,8 @@ test('after 5 failed logins for one email the 6th attempt → 429 rate_limited, 
   const r7 = await c.post('/api/v1/auth/login', { email: u.email, password: u.password });
   isErr(r7, 429, 'rate_limited');
   assert.equal(c.cookie, null, 'no session while rate limited');
+  // the same email in other letter case is the same account, so it is limited too
+  isErr(await new Client(srv.url).post('/api/v1/auth/login', { email: 'VICTIM@FD.test', password: u.password }), 429, 'rate_limited');
   const other = await new Client(srv.url).post('/api/v1/auth/login', { email: agent.email, password: agent.password });
   assert.equal(other.status, 200, other.text);
 });

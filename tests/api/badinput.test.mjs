@@ -345,6 +345,7 @@ test('wrong method → 405 JSON method_not_allowed', async () => {
       const r = await sup.req(m, p, m === 'GET' || m === 'DELETE' ? undefined : {});
       isErr(r, 405, 'method_not_allowed');
       assert.match(r.headers.get('content-type') || '', /application\/json/, `${m} ${p}`);
+      assert.ok(r.headers.get('allow'), `405 must carry an Allow header (${m} ${p})`);
     }
   });
 });
