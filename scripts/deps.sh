@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 pkgs=(gcc make pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev
-      libinih-dev libmagic-dev zlib1g-dev)
+      libinih-dev libmagic-dev zlib1g-dev libcmark-gfm-dev libcmark-gfm-extensions-dev
+      libstemmer-dev)
 if [ "${1:-}" = "--test" ]; then
     pkgs+=(libcriterion-dev chromium sqlite3 clang-format)
     # Node.js 18+ may already come from elsewhere (with its own npm); Debian's npm

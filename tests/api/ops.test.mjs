@@ -198,3 +198,26 @@ test('path traversal never serves files outside web/static', async () => {
   // the server is still healthy
   assert.equal((await raw('/healthz')).status, 200);
 });
+
+test('keep-alive: successive requests, including error answers and a POST, reuse one connection', async () => {
+  const u = new URL(srv.url);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const sockets = new Set();
+  const one = (path, method = 'GET', body) => new Promise((resolve, reject) => {
+    const headers = body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {};
+    const req = http.request({ host: u.hostname, port: u.port, path, method, agent, headers }, (res) => {
+      sockets.add(res.socket); res.resume(); res.on('end', () => resolve(res.statusCode));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+  try {
+    assert.equal(await one('/healthz'), 200);
+    assert.equal(await one('/api/v1/me'), 401);
+    assert.equal(await one('/static/app.css'), 200);
+    assert.equal(await one('/api/v1/nope'), 404);
+    assert.equal(await one('/api/v1/auth/login', 'POST', JSON.stringify({ email: 'nobody@fd.test', password: 'whatever-pass' })), 401);
+    assert.equal(await one('/healthz'), 200);
+    assert.equal(sockets.size, 1, 'the server closed a keep-alive connection');
+  } finally { agent.destroy(); }
+});
