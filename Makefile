@@ -5,10 +5,11 @@
 #   make bench      run the benchmarks under bench/
 #   make format     clang-format the sources in place; make format-check checks only
 
+.DEFAULT_GOAL := all
 CC ?= cc
-PKGS := libmicrohttpd jansson sqlite3 libsodium inih zlib libmagic
+PKGS := libmicrohttpd jansson sqlite3 libsodium inih zlib libcmark-gfm
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lmagic -lpthread
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcmark-gfm-extensions -lstemmer -lmagic -lpthread
 
 WARN := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla -Wno-unused-parameter
 OPT_CFLAGS := -O2 -g -D_FORTIFY_SOURCE=2

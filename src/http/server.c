@@ -272,7 +272,7 @@ static void dispatch(struct http_server *s, struct reqctx *c, struct http_req *r
                         c->limit);
         return;
     }
-    if (strncmp(path, "/api/", 5) == 0) {
+    if (strncmp(path, "/api/", 5) == 0 || c->match_rc != HTTP__MATCH_NOT_FOUND) {
         serve_api(c, req, resp);
     } else if (strcmp(path, "/healthz") == 0) {
         c->route = "healthz";
@@ -440,11 +440,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         c->route = "unmatched";
         c->limit = s->body_max;
         c->match_rc = HTTP__MATCH_NOT_FOUND;
-        if (strncmp(url, "/api/", 5) == 0) {
-            c->match_rc = http__route_match(method, url, &c->match);
-            if (c->match_rc == HTTP__MATCH_OK && c->match.body_max)
-                c->limit = c->match.body_max;
-        }
+        /* Every path is matched against the routes: the API, and server-rendered pages
+         * (the help center) registered with http_route. Unmatched non-API paths fall
+         * through to the static files. */
+        c->match_rc = http__route_match(method, url, &c->match);
+        if (c->match_rc == HTTP__MATCH_OK && c->match.body_max)
+            c->limit = c->match.body_max;
         buf_init(&c->body, c->limit);
         const char *cl =
             MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);

@@ -24,6 +24,16 @@ struct db_stmt;
 int store_open(const char *data_dir, int conns, struct store **out);
 /* Closes every connection (checkpointing the WAL). Accepts NULL. */
 void store_close(struct store *s);
+/*
+ * Runs fn on every connection of the pool now and remembers it for none later (the pool
+ * is fixed-size and opened by store_open). Used by backend-specific modules that must
+ * prepare each connection (the FTS5 tokenizer). Returns the first failure.
+ */
+int store_on_connect(struct store *s, int (*fn)(struct db *db));
+/* The backend's native connection handle (sqlite3 *), for backend-specific modules such
+ * as kb/search_fts5.c only. Domain code never calls this. */
+void *db_native(struct db *db);
+
 /* Takes a connection from the pool, waiting if all are busy. Never NULL. */
 struct db *store_acquire(struct store *s);
 void store_release(struct store *s, struct db *db);

@@ -115,6 +115,21 @@ void store_close(struct store *s)
     free(s);
 }
 
+int store_on_connect(struct store *s, int (*fn)(struct db *db))
+{
+    for (int i = 0; i < s->n; i++) {
+        int rc = fn(&s->conns[i]);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+void *db_native(struct db *db)
+{
+    return db->h;
+}
+
 struct db *store_acquire(struct store *s)
 {
     pthread_mutex_lock(&s->mu);

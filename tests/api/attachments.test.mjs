@@ -134,12 +134,22 @@ test('a plain text file with text/plain and a PDF are accepted', async () => {
 
 test('bytes that are not of the claimed allowed type → 415 unsupported_media_type', async () => {
   for (const [name, bytes, type] of [['html', HTML, 'image/png'], ['elf', ELF, 'image/png'], ['zip', ZIP, 'image/png'],
-    ['elf-as-pdf', ELF, 'application/pdf'], ['html-as-jpeg', HTML, 'image/jpeg'], ['zip-as-zip', ZIP, 'application/zip']]) {
+    ['elf-as-pdf', ELF, 'application/pdf'], ['html-as-jpeg', HTML, 'image/jpeg'], ['zip-as-zip', ZIP, 'application/zip'],
+    ['png-declared-html', PNG, 'text/html'], ['png-declared-octet', PNG, 'application/octet-stream']]) {
     const r = await upload(custA, ref, bytes, type, name + '.png');
     isErr(r, 415, 'unsupported_media_type');
   }
   const g = await agentD.get('/api/v1/tickets/' + ref);
   assert.ok(g.json.messages.every((m) => m.attachments.every((a) => !/^(html|elf|zip)/.test(a.filename))));
+});
+
+test('the sniffed type is what is stored and served', async () => {
+  const r = await upload(custA, ref, PNG, 'image/jpeg', 'photo.jpg');
+  assert.equal(r.status, 201, r.text);
+  assert.equal(r.json.attachment.content_type, 'image/png');
+  const g = await getBytes(custA, r.json.attachment.url);
+  assert.match(g.headers.get('content-type') || '', /^image\/png/);
+  assert.ok(g.bytes.equals(PNG));
 });
 
 test('an upload over 10 MiB → 413 payload_too_large; the server stays up', async () => {

@@ -271,6 +271,12 @@ test('a users:read token can list agents but not tickets', async () => {
   isErr(await b.get('/api/v1/tickets'), 403, 'forbidden');
 });
 
+test('a bearer token cannot create tokens → 403', async () => {
+  const b = new Client(srv.url);
+  b.bearer = fullToken;
+  isErr(await b.post('/api/v1/tokens', { name: 'child', scopes: ['tickets:read'] }), 403, 'forbidden');
+});
+
 test('token creation with an unknown scope → 400', async () => {
   const c = new Client(srv.url);
   await c.login(agent.email, agent.password);

@@ -92,6 +92,25 @@ test('JSON that is not an object (array, string, number, null) → 400 bad_json'
   });
 });
 
+test('a non-JSON Content-Type on a JSON route → 415 unsupported_media_type', async () => {
+  await unchanged(async () => {
+    for (const ct of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
+      isErr(await cust.post('/api/v1/tickets', JSON.stringify(good), { 'content-type': ct }), 415, 'unsupported_media_type');
+    }
+    isErr(await cust.post(`/api/v1/tickets/${ref}/messages`, JSON.stringify({ body: 'x' }), { 'content-type': 'text/plain' }), 415, 'unsupported_media_type');
+  });
+  // parameters on the JSON type are fine
+  const r = await cust.post('/api/v1/tickets', JSON.stringify({ ...good, subject: 'charset ok' }), { 'content-type': 'application/json; charset=utf-8' });
+  assert.equal(r.status, 201, r.text);
+});
+
+test('nesting deeper than 32 levels → 400', async () => {
+  await unchanged(async () => {
+    const deep = `{"subject":"d33","body":"b","department":"deposits","tags":${'['.repeat(33)}${']'.repeat(33)}}`;
+    assert.equal((await cust.post('/api/v1/tickets', deep, { 'content-type': 'application/json' })).status, 400);
+  });
+});
+
 test('invalid UTF-8 inside a JSON string → 400', async () => {
   await unchanged(async () => {
     const bytes = Buffer.concat([Buffer.from('{"subject":"bad '), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from('","body":"b","department":"deposits"}')]);

@@ -100,6 +100,28 @@ test('an agent creates a ticket on behalf of a customer with channel email', asy
   assert.ok(mine.some((t) => t.reference === r.json.ticket.reference), 'customer B sees the ticket created for them');
 });
 
+test('an agent may file a ticket for a new requester with requester_name', async () => {
+  const r = await agentD.post('/api/v1/tickets', {
+    subject: 'walk-in', body: 'met at a conference', department: 'deposits', requester_email: 'walk.in@fd.test', requester_name: 'Walk In',
+  });
+  assert.equal(r.status, 201, r.text);
+  assert.equal(r.json.ticket.requester.email, 'walk.in@fd.test');
+  assert.equal(r.json.ticket.requester.name, 'Walk In');
+});
+
+test('{ref} is also accepted in lower case and as the bare number', async () => {
+  const t = await create(custA, { subject: 'ref forms' });
+  const n = t.reference.slice(3);
+  for (const form of [t.reference.toLowerCase(), n]) {
+    const g = await custA.get('/api/v1/tickets/' + form);
+    assert.equal(g.status, 200, `${form}: ${g.text}`);
+    assert.equal(g.json.ticket.reference, t.reference);
+  }
+  const r = await custA.post(`/api/v1/tickets/${n}/messages`, { body: 'via bare number' });
+  assert.equal(r.status, 201, r.text);
+  assert.equal(r.json.ticket.reference, t.reference);
+});
+
 // --- list filters ------------------------------------------------------------------------------
 let fx; // fixture tickets for the filter tests
 test('list filters: setup', async () => {
@@ -260,6 +282,10 @@ test('counts per status honour the other filters', async () => {
   assert.deepEqual(r.json.counts, { new: 2, open: 0, pending: 1, on_hold: 0, solved: 1, closed: 0 });
   const d = await sup.get(`/api/v1/tickets/counts?requester=${cc.user.id}&department=trading`);
   assert.deepEqual(d.json.counts, { new: 1, open: 0, pending: 0, on_hold: 0, solved: 0, closed: 0 });
+  // status, limit and cursor are accepted and ignored by counts
+  const ign = await sup.get(`/api/v1/tickets/counts?requester=${cc.user.id}&status=new&limit=1`);
+  assert.equal(ign.status, 200, ign.text);
+  assert.deepEqual(ign.json.counts, r.json.counts);
   const own = await cc.get('/api/v1/tickets/counts');
   assert.equal(own.status, 200, own.text);
   assert.deepEqual(own.json.counts, { new: 2, open: 0, pending: 1, on_hold: 0, solved: 1, closed: 0 });
@@ -439,6 +465,16 @@ test('a customer\'s public reply moves pending → open and solved → open', as
   // an agent's reply on an open ticket does not change its status
   const r3 = await agentD.post(`/api/v1/tickets/${t.reference}/messages`, { body: 'ok' });
   assert.equal(r3.json.ticket.status, 'open');
+});
+
+test('an agent\'s reply to a closed ticket → 409 invalid_transition, nothing added', async () => {
+  const t = await create(custA, { subject: 'closed for agents', body: 'orig' });
+  assert.equal((await agentD.patch('/api/v1/tickets/' + t.reference, { status: 'solved' })).status, 200);
+  assert.equal((await agentD.patch('/api/v1/tickets/' + t.reference, { status: 'closed' })).status, 200);
+  isErr(await agentD.post(`/api/v1/tickets/${t.reference}/messages`, { body: 'too late' }), 409, 'invalid_transition');
+  const g = await agentD.get('/api/v1/tickets/' + t.reference);
+  assert.deepEqual(g.json.messages.map((m) => m.body), ['orig']);
+  assert.ok(!(await refs(sup, 'requester=' + custA.user.id)).some((x) => x.follow_up_of === t.reference));
 });
 
 test('a customer may mark their own ticket solved', async () => {
