@@ -10,6 +10,8 @@
 #include "core/log.h"
 #include "demo/demo.h"
 #include "http/http.h"
+#include "kb/kb.h"
+#include "kb/search.h"
 #include "store/store.h"
 
 #include <getopt.h>
@@ -32,6 +34,7 @@ static void usage(FILE *f)
             "  migrate   create or upgrade the database schema\n"
             "  demo      load demo departments, agents, customers and tickets\n"
             "  user      add, list, disable, enable users or change a password\n"
+            "  kb        import, export or reindex the help center\n"
             "  config    print every setting with its value and environment variable\n\n"
             "Run 'frontdesk <command> --help' for a command's options.\n"
             "Common options: --config FILE, --data-dir DIR (env FRONTDESK_DATA_DIR).\n",
@@ -54,7 +57,9 @@ enum {
     OPT_DEPT,
     OPT_TIER,
     OPT_PW_STDIN,
-    OPT_HELP
+    OPT_HELP,
+    OPT_KB_EDITOR,
+    OPT_KB_DIR
 };
 
 static int load_config(struct common *c, int argc, char **argv)
@@ -90,6 +95,49 @@ static int finish_config(struct common *c)
     return 0;
 }
 
+/*
+ * Finds a folder of the repository (web, demo/kb): "./REL" from the current directory,
+ * else REL beside one of the binary's ancestors (build/frontdesk, build/san/frontdesk),
+ * so that tests and service managers may start the binary from anywhere.
+ * Returns 0 and fills out, or -1.
+ */
+static int find_repo_dir(const char *rel, const char *probe_file, char *out, size_t n)
+{
+    char probe[FD_PATH_MAX + 64];
+    snprintf(probe, sizeof(probe), "./%s/%s", rel, probe_file);
+    if (access(probe, R_OK) == 0) {
+        snprintf(out, n, "./%s", rel);
+        return 0;
+    }
+    char exe[FD_PATH_MAX];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (len <= 0)
+        return -1;
+    exe[len] = '\0';
+    for (int up = 0; up < 3; up++) {
+        char *slash = strrchr(exe, '/');
+        if (!slash)
+            return -1;
+        *slash = '\0';
+        int m = snprintf(probe, sizeof(probe), "%.900s/%s/%s", exe, rel, probe_file);
+        if (m > 0 && (size_t)m < sizeof(probe) && access(probe, R_OK) == 0) {
+            snprintf(out, n, "%.900s/%s", exe, rel);
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* The default web_dir "./web" is looked up like any repository folder; a configured
+ * web_dir is used as given. */
+static void resolve_web_dir(struct fd_config *cfg)
+{
+    if (strcmp(cfg->web_dir, "./web") == 0)
+        find_repo_dir("web", "support/index.html", cfg->web_dir, sizeof(cfg->web_dir));
+}
+
+static int kb_import_run(struct db *db, const char *path);
+
 /* Opens the store and checks (or applies) the schema. */
 static int open_store(const struct fd_config *cfg, int conns, int migrate, struct store **out)
 {
@@ -98,6 +146,13 @@ static int open_store(const struct fd_config *cfg, int conns, int migrate, struc
     if (rc) {
         fprintf(stderr, "frontdesk: cannot open the database in %s: %s\n", cfg->data_dir,
                 fd_strerror(rc));
+        return -1;
+    }
+    /* Every connection gets the search tokenizer before anything touches the index. */
+    rc = store_on_connect(s, kb_search_connect);
+    if (rc) {
+        fprintf(stderr, "frontdesk: cannot prepare the search index: %s\n", fd_strerror(rc));
+        store_close(s);
         return -1;
     }
     struct db *db = store_acquire(s);
@@ -118,6 +173,9 @@ static int open_store(const struct fd_config *cfg, int conns, int migrate, struc
             log_printf(LOG_INFO, "store", "msg=\"schema migrated\" applied=%d version=%d", applied,
                        store_schema_latest());
     }
+    if (rc == 0 && version <= store_schema_latest() && (rc = kb_search_init(db)))
+        fprintf(stderr, "frontdesk: cannot create the search index: %s (%s)\n", fd_strerror(rc),
+                db_errmsg(db));
     store_release(s, db);
     if (rc) {
         store_close(s);
@@ -141,35 +199,6 @@ static int parse_common(struct common *c, int ch, const char *arg)
 }
 
 /* ---- serve ----------------------------------------------------------------- */
-
-/*
- * The default web_dir "./web" works from the repository root. When the server is
- * started elsewhere (tests, a service manager) and web_dir was not set, look for the
- * web/ folder next to the binary's ancestors (build/frontdesk, build/san/frontdesk).
- */
-static void resolve_web_dir(struct fd_config *cfg)
-{
-    char probe[FD_PATH_MAX + 32];
-    snprintf(probe, sizeof(probe), "%s/support/index.html", cfg->web_dir);
-    if (access(probe, R_OK) == 0 || strcmp(cfg->web_dir, "./web") != 0)
-        return;
-    char exe[FD_PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-    if (n <= 0)
-        return;
-    exe[n] = '\0';
-    for (int up = 0; up < 3; up++) {
-        char *slash = strrchr(exe, '/');
-        if (!slash)
-            return;
-        *slash = '\0';
-        int m = snprintf(probe, sizeof(probe), "%s/web/support/index.html", exe);
-        if (m > 0 && (size_t)m < sizeof(probe) && access(probe, R_OK) == 0) {
-            snprintf(cfg->web_dir, sizeof(cfg->web_dir), "%.900s/web", exe);
-            return;
-        }
-    }
-}
 
 static void metrics_fn(void *appv, void *bufv)
 {
@@ -328,6 +357,11 @@ static int run_demo(struct common *c)
         rc = demo_load(db, stderr);
         if (rc)
             fprintf(stderr, "frontdesk demo: %s (%s)\n", fd_strerror(rc), db_errmsg(db));
+        char kb[FD_PATH_MAX];
+        if (rc == 0 && find_repo_dir("demo/kb", "10_structure.jsonl", kb, sizeof(kb)) == 0)
+            rc = kb_import_run(db, kb);
+        else if (rc == 0)
+            fprintf(stderr, "frontdesk demo: demo/kb not found; the help center stays empty\n");
     }
     store_release(s, db);
     store_close(s);
@@ -364,7 +398,8 @@ static int cmd_user(int argc, char **argv)
     static const char *help =
         "Usage: frontdesk user <add|list|disable|enable|passwd> [options]\n\n"
         "  add      --email E --name N --role customer|agent|supervisor|admin\n"
-        "           [--department SLUG] [--tier 1|2|3] --password-stdin\n"
+        "           [--department SLUG] [--tier 1|2|3] [--kb-editor] --password-stdin\n"
+        "           (--kb-editor: the agent may edit the help center)\n"
         "  list     lists every user\n"
         "  disable  --email E   (also ends the user's sessions)\n"
         "  enable   --email E\n"
@@ -390,13 +425,14 @@ static int cmd_user(int argc, char **argv)
                                          {"department", required_argument, 0, OPT_DEPT},
                                          {"tier", required_argument, 0, OPT_TIER},
                                          {"password-stdin", no_argument, 0, OPT_PW_STDIN},
+                                         {"kb-editor", no_argument, 0, OPT_KB_EDITOR},
                                          {"help", no_argument, 0, OPT_HELP},
                                          {0, 0, 0, 0}};
     struct common c;
     if (load_config(&c, argc, argv))
         return 2;
     const char *email = NULL, *name = NULL, *role = "customer", *dept = NULL;
-    int tier = 0, pw_stdin = 0, ch;
+    int tier = 0, pw_stdin = 0, kb_editor = 0, ch;
     optind = 2;
     while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (ch) {
@@ -414,6 +450,7 @@ static int cmd_user(int argc, char **argv)
             tier = optarg[0] - '0';
             break;
         case OPT_PW_STDIN: pw_stdin = 1; break;
+        case OPT_KB_EDITOR: kb_editor = 1; break;
         default:
             if (parse_common(&c, ch, optarg) != 0)
                 return 2;
@@ -451,6 +488,8 @@ static int cmd_user(int argc, char **argv)
     if (strcmp(sub, "add") == 0) {
         struct user_rec u;
         rc = auth_user_create(db, email, name ? name : email, r, dept, tier, pw, &u, &err);
+        if (rc == 0 && kb_editor)
+            rc = auth_user_set_kb_editor(db, email, 1, &err);
         if (rc == 0)
             printf("added user %lld %s (%s)\n", (long long)u.id, u.email, fd_role_name(u.role));
     } else if (strcmp(sub, "list") == 0) {
@@ -474,6 +513,113 @@ static int cmd_user(int argc, char **argv)
         return 1;
     }
     return 0;
+}
+
+/* ---- kb -------------------------------------------------------------------- */
+
+static void progress_bar(size_t done, size_t total)
+{
+    if (!isatty(STDERR_FILENO) || total == 0)
+        return;
+    int width = 30, fill = (int)((double)done / (double)total * width);
+    fprintf(stderr, "\rimporting [%.*s%*s] %zu/%zu lines", fill, "##############################",
+            width - fill, "", done, total);
+    if (done >= total)
+        fputc('\n', stderr);
+}
+
+static int kb_import_run(struct db *db, const char *path)
+{
+    struct fd_error err = {0};
+    size_t n = 0;
+    int rc = kb_import_path(db, path, progress_bar, &n, &err);
+    if (rc) {
+        if (isatty(STDERR_FILENO))
+            fputc('\n', stderr);
+        fprintf(stderr, "frontdesk kb import: %s\nnothing was imported\n",
+                err.message[0] ? err.message : fd_strerror(rc));
+        return 1;
+    }
+    printf("imported %zu records from %s\n", n, path);
+    return 0;
+}
+
+static int cmd_kb(int argc, char **argv)
+{
+    static const char *help =
+        "Usage: frontdesk kb <import|export|reindex> [options]\n\n"
+        "  import FILE.jsonl|DIR  imports categories, sections and articles (JSON Lines,\n"
+        "                         see docs/kb.md); all or nothing: the first bad line stops\n"
+        "                         it with FILE:LINE and a reason, and nothing is imported\n"
+        "  export                 writes the whole help center to stdout in the same format\n"
+        "  reindex                rebuilds the search index from the articles\n\n"
+        "Common: --data-dir DIR, --config FILE.\n";
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fputs(help, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    const char *sub = argv[1];
+    if (strcmp(sub, "import") && strcmp(sub, "export") && strcmp(sub, "reindex")) {
+        fprintf(stderr, "frontdesk kb: unknown subcommand \"%s\"\n\n%s", sub, help);
+        return 2;
+    }
+    static const struct option opts[] = {{"data-dir", required_argument, 0, OPT_DATA_DIR},
+                                         {"config", required_argument, 0, OPT_CONFIG},
+                                         {"help", no_argument, 0, OPT_HELP},
+                                         {0, 0, 0, 0}};
+    struct common c;
+    if (load_config(&c, argc, argv))
+        return 2;
+    int ch;
+    optind = 2;
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (ch == OPT_HELP) {
+            fputs(help, stdout);
+            return 0;
+        }
+        if (ch == OPT_CONFIG)
+            continue;
+        if (parse_common(&c, ch, optarg) != 0)
+            return 2;
+    }
+    int want_path = strcmp(sub, "import") == 0;
+    if (want_path != (optind < argc) || optind + want_path < argc) {
+        fprintf(stderr,
+                want_path ? "frontdesk kb import: give one FILE.jsonl or DIR\n"
+                          : "frontdesk kb %s: unexpected argument\n",
+                sub);
+        return 2;
+    }
+    if (finish_config(&c))
+        return 2;
+    struct store *s;
+    if (open_store(&c.cfg, 1, 0, &s))
+        return 1;
+    struct db *db = store_acquire(s);
+    int rc = 0;
+    if (want_path) {
+        rc = kb_import_run(db, argv[optind]);
+    } else if (strcmp(sub, "export") == 0) {
+        rc = kb_export(db, stdout) ? 1 : 0;
+        if (rc)
+            fprintf(stderr, "frontdesk kb export: %s\n", db_errmsg(db));
+    } else {
+        int64_t n = 0;
+        int r = db_begin_write(db);
+        if (r == 0)
+            r = kb_search_rebuild(db, &n);
+        if (r == 0)
+            r = db_commit(db);
+        db_rollback(db);
+        if (r)
+            fprintf(stderr, "frontdesk kb reindex: %s\n", fd_strerror(r));
+        else
+            printf("indexed %lld published articles\n", (long long)n);
+        rc = r ? 1 : 0;
+    }
+    store_release(s, db);
+    store_close(s);
+    return rc;
 }
 
 static int cmd_config(int argc, char **argv)
@@ -526,6 +672,8 @@ int main(int argc, char **argv)
         return cmd_user(argc, argv);
     if (strcmp(cmd, "config") == 0)
         return cmd_config(argc, argv);
+    if (strcmp(cmd, "kb") == 0)
+        return cmd_kb(argc, argv);
     fprintf(stderr, "frontdesk: unknown command \"%s\"\n\n", cmd);
     usage(stderr);
     return 2;

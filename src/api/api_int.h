@@ -48,5 +48,6 @@ void api_iso(int64_t ms, char out[32]);
 void api_auth_register(void);
 void api_tickets_register(size_t attachment_max);
 void api_directory_register(void);
+void api_kb_register(void);
 
 #endif

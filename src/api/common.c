@@ -4,8 +4,10 @@
 #include "../core/config.h"
 #include "../core/timeutil.h"
 #include "../core/xalloc.h"
+#include "../kb/kb.h"
 #include "../tickets/tickets.h"
 #include "api_int.h"
+#include "help_pages.h"
 
 #include <errno.h>
 #include <sodium.h>
@@ -22,6 +24,17 @@ static int is_unsafe(const char *method)
 {
     return strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0 &&
            strcmp(method, "OPTIONS") != 0;
+}
+
+/*
+ * Routes that need no CSRF token: sign-in and sign-up create the session the token
+ * belongs to; the help center's "Was this helpful?" form works without JavaScript, so
+ * it cannot send the header, and a vote changes nobody's data.
+ */
+static int csrf_exempt(const char *route)
+{
+    return strcmp(route, "/api/v1/auth/login") == 0 || strcmp(route, "/api/v1/auth/signup") == 0 ||
+           strcmp(route, "/help/articles/{slug}/vote") == 0;
 }
 
 /*
@@ -65,8 +78,7 @@ static void before(struct http_req *req, struct http_resp *resp)
             api_fail(resp, rc, NULL);
         return;
     }
-    if (!a->via_token && is_unsafe(req->method) && strcmp(req->route, "/api/v1/auth/login") != 0 &&
-        strcmp(req->route, "/api/v1/auth/signup") != 0) {
+    if (!a->via_token && is_unsafe(req->method) && !csrf_exempt(req->route)) {
         const char *sent = http_req_header(req, "X-CSRF-Token");
         if (!sent || strlen(sent) != strlen(a->csrf) ||
             sodium_memcmp(sent, a->csrf, strlen(a->csrf)) != 0) {
@@ -277,6 +289,7 @@ json_t *api_user_json(const struct user_rec *u)
     json_object_set_new(j, "department",
                         u->department[0] ? json_string(u->department) : json_null());
     json_object_set_new(j, "tier", u->tier ? json_integer(u->tier) : json_null());
+    json_object_set_new(j, "kb_editor", json_boolean(kb_can_edit_user(u)));
     return j;
 }
 
@@ -348,4 +361,6 @@ void api_register(size_t attachment_max)
     api_auth_register();
     api_tickets_register(attachment_max);
     api_directory_register();
+    api_kb_register();
+    api_help_register();
 }

@@ -1,6 +1,7 @@
 /* /api/v1/tickets and /api/v1/attachments. */
 #include "../core/config.h"
 #include "../core/xalloc.h"
+#include "../kb/kb.h"
 #include "../tickets/tickets.h"
 #include "api_int.h"
 
@@ -68,14 +69,17 @@ static void create(struct http_req *req, struct http_resp *resp)
     const struct auth_actor *a = api_require(req, resp, SCOPE_TICKETS_WRITE);
     if (!a)
         return;
-    static const char *const fields[] = {"subject", "body",     "department",      "priority",
-                                         "tags",    "exchange", "requester_email", "requester_name",
-                                         "channel", NULL};
+    static const char *const fields[] = {
+        "subject",         "body",           "department", "priority",         "tags", "exchange",
+        "requester_email", "requester_name", "channel",    "deflection_token", NULL};
     json_t *o = api_body_object(req, resp, fields);
     if (!o)
         return;
     struct ticket_input in;
     memset(&in, 0, sizeof(in));
+    const char *deflection = NULL;
+    if (api_str(o, "deflection_token", 0, &deflection, resp))
+        goto out;
     if (api_str(o, "subject", 1, &in.subject, resp) || api_str(o, "body", 1, &in.body, resp) ||
         api_str(o, "department", 1, &in.department, resp) ||
         api_str(o, "priority", 0, &in.priority, resp) ||
@@ -123,6 +127,10 @@ static void create(struct http_req *req, struct http_resp *resp)
     struct db *db = store_acquire(app->store);
     json_t *msgs = NULL;
     int rc = tickets_create(db, a, &in, t, &mid, &err);
+    /* The customer saw help-center suggestions and filed anyway: counts against the
+     * deflection rate. An unknown token is ignored; the ticket is what matters. */
+    if (rc == 0 && deflection)
+        kb_deflection_filed(db, deflection, t->id);
     if (rc == 0)
         rc = messages_json(db, a, t, &msgs);
     store_release(app->store, db);

@@ -300,6 +300,24 @@ int auth_user_set_disabled(struct db *db, const char *email, int disabled, struc
     return rc;
 }
 
+int auth_user_set_kb_editor(struct db *db, const char *email, int on, struct fd_error *err)
+{
+    struct user_rec u;
+    int rc = db_begin_write(db);
+    if (rc)
+        return rc;
+    rc = user_by_email(db, email, &u, err);
+    if (rc == 0)
+        rc = store_user_set_kb_editor(db, u.id, on);
+    if (rc == 0)
+        rc = store_event_insert(db, 0, u.id, on ? "kb_editor_granted" : "kb_editor_revoked", "{}",
+                                fd_now_ms());
+    if (rc == 0)
+        rc = db_commit(db);
+    db_rollback(db);
+    return rc;
+}
+
 int auth_user_set_password(struct db *db, const char *email, const char *password,
                            struct fd_error *err)
 {

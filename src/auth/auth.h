@@ -80,6 +80,7 @@ unsigned auth_scope_parse(const char *s);
 
 /* Command-line administration (each in its own transaction). */
 int auth_user_set_disabled(struct db *db, const char *email, int disabled, struct fd_error *err);
+int auth_user_set_kb_editor(struct db *db, const char *email, int on, struct fd_error *err);
 int auth_user_set_password(struct db *db, const char *email, const char *password,
                            struct fd_error *err);
 

@@ -60,8 +60,7 @@ struct kb_hit {
  * err says so), FD_ELIMIT (query longer than KB_QUERY_MAX), FD_EDB.
  */
 int kb_search_run(struct db *db, const char *query, const char *locale, int limit,
-                  enum kb_search_mode mode, struct kb_hit **hits, int *nhits,
-                  struct fd_error *err);
+                  enum kb_search_mode mode, struct kb_hit **hits, int *nhits, struct fd_error *err);
 void kb_hits_free(struct kb_hit *hits, int n);
 
 /* Ranking variants, for the relevance benchmark (bench/kb_quality): */

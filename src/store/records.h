@@ -26,6 +26,7 @@ struct user_rec {
     char department[32];   /* slug, "" = none */
     int tier;              /* 0 = none */
     int disabled;
+    int kb_editor; /* may edit help-center articles (agents; admins/supervisors always) */
     int64_t created_at;
 };
 
@@ -93,6 +94,65 @@ struct event_rec {
     char actor_name[FD_NAME_MAX + 1];
     char type[32];
     const char *data; /* JSON text; borrowed during the callback */
+    int64_t created_at;
+};
+
+/* ---- help center ---- */
+#define KB_SLUG_MAX 80
+#define KB_TITLE_MAX 200
+#define KB_BODY_MAX (64 * 1024)
+#define KB_TAGS_TEXT_MAX (FD_TAGS_MAX * (FD_TAG_MAX + 1))
+
+struct kb_category_rec {
+    int64_t id;
+    char slug[KB_SLUG_MAX + 1];
+    char name[121];
+    char description[301];
+    int position;
+};
+
+struct kb_section_rec {
+    int64_t id;
+    int64_t category_id;
+    char category[KB_SLUG_MAX + 1]; /* category slug */
+    char slug[KB_SLUG_MAX + 1];
+    char name[121];
+    char description[301];
+    int position;
+};
+
+struct kb_article_rec {
+    int64_t id;
+    int64_t section_id;
+    char category[KB_SLUG_MAX + 1];
+    char section[KB_SLUG_MAX + 1];
+    char kind[8];   /* article | faq */
+    char locale[8]; /* en, es, zh ... */
+    char slug[KB_SLUG_MAX + 1];
+    char title[KB_TITLE_MAX + 1];
+    char *body;                      /* Markdown; owned (kb_article_release) */
+    char tags[KB_TAGS_TEXT_MAX + 1]; /* space-separated */
+    char status[12];                 /* draft | published | archived */
+    char intent[64];                 /* "" = none */
+    int64_t translation_of;          /* 0 = original */
+    int64_t author_id;
+    char author_name[FD_NAME_MAX + 1];
+    int revision;
+    int64_t views, helpful_yes, helpful_no;
+    int64_t created_at, updated_at;
+};
+
+struct kb_revision_rec {
+    int64_t article_id;
+    int revision;
+    int64_t section_id;
+    char kind[8];
+    char title[KB_TITLE_MAX + 1];
+    char *body; /* borrowed in callbacks; owned when returned by value (free it) */
+    char tags[KB_TAGS_TEXT_MAX + 1];
+    char status[12];
+    int64_t author_id;
+    char author_name[FD_NAME_MAX + 1];
     int64_t created_at;
 };
 

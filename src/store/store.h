@@ -158,4 +158,59 @@ int store_attachment_get(struct db *db, int64_t id, struct attachment_rec *out);
 int store_attachment_link(struct db *db, int64_t id, int64_t message_id);
 int store_attachment_list(struct db *db, int64_t ticket_id, store_attachment_cb cb, void *ctx);
 
+/* ---- help center (store_kb.c) ---------------------------------------------- */
+int store_kb_category_put(struct db *db, struct kb_category_rec *c); /* upsert by slug */
+int store_kb_section_put(struct db *db, struct kb_section_rec *s);   /* upsert by cat+slug */
+int store_kb_category_get(struct db *db, const char *slug, struct kb_category_rec *out);
+int store_kb_section_get(struct db *db, const char *category, const char *slug,
+                         struct kb_section_rec *out);
+int store_kb_category_list(struct db *db, int (*cb)(void *, const struct kb_category_rec *),
+                           void *ctx);
+/* Sections (of one category or all) with their published-article count in locale. */
+int store_kb_section_list(struct db *db, const char *category, const char *locale,
+                          int (*cb)(void *, const struct kb_section_rec *, int64_t), void *ctx);
+
+/* Sets a->id. Body, tags etc. from a. */
+int store_kb_article_insert(struct db *db, struct kb_article_rec *a);
+/* Writes every mutable column of a. */
+int store_kb_article_update(struct db *db, const struct kb_article_rec *a);
+/* with_body: load a->body (owned, free it). */
+int store_kb_article_get(struct db *db, const char *locale, const char *slug, int with_body,
+                         struct kb_article_rec *out);
+int store_kb_article_get_id(struct db *db, int64_t id, int with_body, struct kb_article_rec *out);
+
+struct kb_list_filter {
+    const char *category, *section, *locale, *kind, *status, *intent;
+    int order_by_views;
+    int64_t after_id;
+    int limit;
+    int64_t translation_group; /* 0 = any; else articles with id or translation_of = this */
+};
+/* Lists without bodies (a->body NULL). */
+int store_kb_article_list(struct db *db, const struct kb_list_filter *f,
+                          int (*cb)(void *, const struct kb_article_rec *), void *ctx);
+
+int store_kb_revision_insert(struct db *db, const struct kb_article_rec *a);
+int store_kb_revision_list(struct db *db, int64_t article_id,
+                           int (*cb)(void *, const struct kb_revision_rec *), void *ctx);
+/* out->body owned by the caller. */
+int store_kb_revision_get(struct db *db, int64_t article_id, int revision,
+                          struct kb_revision_rec *out);
+
+int store_kb_article_viewed(struct db *db, int64_t id);
+int store_kb_vote_insert(struct db *db, int64_t article_id, int helpful, int64_t user_id,
+                         int64_t now);
+
+int store_kb_deflection_insert(struct db *db, const char *token, int64_t user_id,
+                               const char *channel, const char *query, const char *shown_json,
+                               int64_t now);
+/* Updates shown/query of a user's own record; FD_ENOTFOUND if the token is not theirs. */
+int store_kb_deflection_update(struct db *db, const char *token, int64_t user_id, const char *query,
+                               const char *shown_json, int64_t now);
+int store_kb_deflection_set(struct db *db, const char *token, const char *column, int64_t v,
+                            int64_t now);
+int store_kb_deflection_stats(struct db *db, int64_t out[4]);
+
+int store_user_set_kb_editor(struct db *db, int64_t id, int on);
+
 #endif

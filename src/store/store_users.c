@@ -41,7 +41,8 @@ int store_department_list(struct db *db, store_dept_cb cb, void *ctx)
 }
 
 #define USER_COLS                                                                                  \
-    "u.id, u.email, u.name, u.role, u.department_id, d.slug, u.tier, u.disabled, u.created_at "
+    "u.id, u.email, u.name, u.role, u.department_id, d.slug, u.tier, u.disabled, u.created_at, "   \
+    "u.kb_editor "
 #define USER_FROM "FROM users u LEFT JOIN departments d ON d.id = u.department_id "
 
 static void read_user(struct db_stmt *st, int c, struct user_rec *u)
@@ -58,6 +59,7 @@ static void read_user(struct db_stmt *st, int c, struct user_rec *u)
     u->tier = (int)db_col_int64(st, c + 6);
     u->disabled = (int)db_col_int64(st, c + 7);
     u->created_at = db_col_int64(st, c + 8);
+    u->kb_editor = (int)db_col_int64(st, c + 9);
 }
 
 int store_user_insert(struct db *db, const struct user_rec *u, const char *pwhash, int64_t *id)
@@ -65,7 +67,8 @@ int store_user_insert(struct db *db, const struct user_rec *u, const char *pwhas
     struct db_stmt *st;
     if (db_prepare(db,
                    "INSERT INTO users (email, name, role, department_id, tier, password_hash, "
-                   "disabled, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                   "disabled, created_at, kb_editor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                   "RETURNING id",
                    &st))
         return FD_EDB;
     db_bind_text(st, 1, u->email);
@@ -82,6 +85,7 @@ int store_user_insert(struct db *db, const struct user_rec *u, const char *pwhas
     db_bind_text(st, 6, pwhash);
     db_bind_int64(st, 7, u->disabled);
     db_bind_int64(st, 8, u->created_at);
+    db_bind_int64(st, 9, u->kb_editor);
     int rc = db_step(st);
     if (rc == 1)
         *id = db_col_int64(st, 0);
@@ -113,7 +117,7 @@ int store_user_by_email(struct db *db, const char *email, struct user_rec *out, 
     if (rc == 1) {
         read_user(st, 0, out);
         if (pwhash)
-            store__copy_col(st, 9, pwhash, pwhash_len);
+            store__copy_col(st, 10, pwhash, pwhash_len);
     }
     db_finalize(st);
     return rc == 1 ? 0 : rc == 0 ? FD_ENOTFOUND : rc;
@@ -139,6 +143,11 @@ static int exec_id_text(struct db *db, const char *sql, int64_t id, const char *
 int store_user_set_disabled(struct db *db, int64_t id, int disabled)
 {
     return exec_id_text(db, "UPDATE users SET disabled = ? WHERE id = ?", id, NULL, disabled);
+}
+
+int store_user_set_kb_editor(struct db *db, int64_t id, int on)
+{
+    return exec_id_text(db, "UPDATE users SET kb_editor = ? WHERE id = ?", id, NULL, on);
 }
 
 int store_user_set_password(struct db *db, int64_t id, const char *pwhash)
@@ -200,7 +209,7 @@ int store_session_lookup(struct db *db, const char *token_hash, int64_t now, str
     int rc = db_step(st);
     if (rc == 1) {
         read_user(st, 0, user);
-        store__copy_col(st, 9, csrf, csrf_len);
+        store__copy_col(st, 10, csrf, csrf_len);
     }
     db_finalize(st);
     return rc == 1 ? 0 : rc == 0 ? FD_ENOTFOUND : rc;
@@ -264,7 +273,7 @@ int store_token_lookup(struct db *db, const char *token_hash, struct user_rec *u
     int rc = db_step(st);
     if (rc == 1) {
         read_user(st, 0, user);
-        store__copy_col(st, 9, scopes, scopes_len);
+        store__copy_col(st, 10, scopes, scopes_len);
     }
     db_finalize(st);
     return rc == 1 ? 0 : rc == 0 ? FD_ENOTFOUND : rc;

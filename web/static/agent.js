@@ -1,5 +1,6 @@
 // Frontdesk agent console (/agent): sign-in, queue with filters and counts, ticket workspace.
 // Hash routes: #/signin  #/queue?status=…&department=…&assignee=…&tag=…&q=…  #/tickets/FD-10001
+//              #/kb…  (help-center editor, in kb_editor.js; for users who may edit articles)
 
 import * as api from './api.js';
 import {
@@ -8,6 +9,7 @@ import {
   flashBox, topbar, STATUSES, STATUS_LABEL, PRIORITIES, PRIORITY_LABEL, CHANNEL_LABEL, ROLE_LABEL,
   nextId, initSkipLink,
 } from './ui.js';
+import { canEditKb, kbListView, kbEditView } from './kb_editor.js';
 
 const main = document.getElementById('main');
 const bar = document.getElementById('topbar');
@@ -58,7 +60,12 @@ async function loadDirectory() {
 
 function renderTopbar() {
   const links = isStaff(state.user) ? [[state.queueHash, 'Queue']] : [];
+  if (isStaff(state.user) && canEditKb(state.user)) links.push(['#/kb', 'Help center']);
   mount(bar, topbar({ product: 'Agent console', user: state.user, onSignOut: signOut, links }));
+  const section = parseHash().path[0] === 'kb' ? '#/kb' : parseHash().path[0] === 'queue' ? state.queueHash : null;
+  for (const a of bar.querySelectorAll('.topnav a')) {
+    if (section && a.getAttribute('href') === section) a.setAttribute('aria-current', 'page');
+  }
   if (state.user && state.user.role !== 'customer') {
     const tag = h('span', { class: 'role-chip', text: `${ROLE_LABEL[state.user.role] || state.user.role}${state.user.tier ? ' · T' + state.user.tier : ''}${state.user.department ? ' · ' + deptName(state.user.department) : ''}` });
     const box = bar.querySelector('.userbox');
@@ -554,6 +561,12 @@ async function route(keepFocus = false) {
     if (path[0] === 'tickets' && path[1]) {
       renderTopbar();
       view = await ticketView(path[1]);
+    } else if (path[0] === 'kb' && canEditKb(state.user)) {
+      renderTopbar();
+      const ctx = { go, flash, takeFlash };
+      if (path[1] === 'new') view = await kbEditView({ ...ctx, slug: null });
+      else if (path[1] === 'edit' && path[2]) view = await kbEditView({ ...ctx, slug: path[2] });
+      else view = await kbListView(ctx);
     } else {
       if (path[0] !== 'queue') history.replaceState(null, '', '#/queue');
       state.queueHash = location.hash || '#/queue';

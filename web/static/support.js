@@ -5,7 +5,7 @@ import * as api from './api.js';
 import {
   h, mount, field, select, errorBox, busy, statusBadge, timeEl, formatDate, sortMessages,
   messageCard, exchangeDetails, readExchange, fileInput, checkFiles, parseHash, focusHeading,
-  flashBox, topbar, NETWORKS, EXCHANGE_FIELDS, initSkipLink,
+  flashBox, topbar, NETWORKS, EXCHANGE_FIELDS, initSkipLink, snippetNodes, helpArticleHref,
 } from './ui.js';
 
 const main = document.getElementById('main');
@@ -172,6 +172,72 @@ async function listView() {
   return view;
 }
 
+// --- Deflection: help-center articles suggested while the customer types -----------------
+
+const DEFLECT_DEBOUNCE_MS = 300;
+const DEFLECT_MIN_WORDS = 3;
+
+/**
+ * Watches the subject and description; once they hold at least three words, asks
+ * POST /kb/deflect (debounced) for articles and lists them. The token the server returns
+ * ties the suggestions, any article opened, and the ticket finally filed together.
+ */
+function deflector(inputs) {
+  const list = h('ul');
+  const panel = h('section', { class: 'deflect', hidden: true, 'aria-labelledby': 'deflect-h', 'data-testid': 'deflection' },
+    h('h2', { id: 'deflect-h', text: 'These articles may answer your question' }),
+    h('p', { class: 'deflect-hint', text: 'They open in a new tab, so your ticket stays here.' }),
+    list);
+  const live = h('p', { class: 'visually-hidden', role: 'status', 'aria-live': 'polite' });
+  let token = null;
+  let timer = null;
+  let seq = 0;
+  let lastText = '';
+
+  function opened(slug) {
+    if (!token) return;
+    api.post(`/kb/deflect/${encodeURIComponent(token)}/opened`, { slug }).catch(() => { /* best effort */ });
+  }
+
+  function show(articles) {
+    const items = [];
+    for (const a of articles) {
+      const href = helpArticleHref(a.slug, a.url);
+      if (!href) continue;
+      items.push(h('li', null,
+        h('a', { href, target: '_blank', rel: 'noopener', onclick: () => opened(a.slug), text: a.title || a.slug }),
+        a.snippet ? h('span', { class: 'deflect-snippet' }, snippetNodes(a.snippet)) : null));
+    }
+    list.replaceChildren(...items);
+    panel.hidden = items.length === 0;
+    live.textContent = items.length ? `${items.length} help article${items.length === 1 ? '' : 's'} may answer your question.` : '';
+  }
+
+  async function ask(text) {
+    const my = ++seq;
+    try {
+      const body = { text, channel: 'ticket' };
+      if (token) body.token = token;
+      const res = await api.post('/kb/deflect', body);
+      if (my !== seq) return;
+      if (res && res.token) token = res.token;
+      show((res && res.articles) || []);
+    } catch {
+      /* suggestions are optional: never block filing a ticket */
+    }
+  }
+
+  function changed() {
+    clearTimeout(timer);
+    const text = inputs.map((i) => i.value.trim()).filter(Boolean).join('\n').slice(0, 2000);
+    if (text.split(/\s+/).filter(Boolean).length < DEFLECT_MIN_WORDS) { seq++; show([]); lastText = ''; return; }
+    if (text === lastText) return;
+    timer = setTimeout(() => { lastText = text; ask(text); }, DEFLECT_DEBOUNCE_MS);
+  }
+  for (const i of inputs) i.addEventListener('input', changed);
+  return { panel: h('div', null, panel, live), token: () => token };
+}
+
 // --- New ticket ----------------------------------------------------------------------------
 
 async function newTicketView() {
@@ -205,10 +271,12 @@ async function newTicketView() {
       EXCHANGE_FIELDS.map(([k, label]) => field(label, exInputs[k], { hint: hints[k], wide: k === 'txid' }))),
     netList);
 
+  const deflect = deflector([subject, body]);
   const form = h('form', { class: 'stack', 'aria-label': 'New ticket' },
     field('Topic', dept),
     field('Subject', subject, { hint: 'A short summary, e.g. "USDT deposit not credited".' }),
     field('Describe the problem', body, { hint: 'What happened, when, and what you expected. Never include passwords, 2FA codes or seed phrases.' }),
+    deflect.panel,
     exFieldset,
     field('Screenshots', files, { optional: true, hint: 'PNG, JPEG, GIF, WebP, PDF or text, up to 10 MB each.' }),
     box,
@@ -224,6 +292,7 @@ async function newTicketView() {
       const payload = { subject: subject.value.trim(), body: body.value, department: dept.value };
       const ex = readExchange(form);
       if (ex) payload.exchange = ex;
+      if (deflect.token()) payload.deflection_token = deflect.token();
       const res = await api.createTicket(payload);
       const ref = res.ticket.reference;
       const picked = [...files.files];

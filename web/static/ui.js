@@ -290,3 +290,25 @@ export function initSkipLink() {
     main.focus();
   });
 }
+
+/**
+ * Turns a search snippet (server HTML: text escaped, matches in <mark>) into DOM nodes without
+ * innerHTML: the string is parsed into an inert document (no scripts run, nothing loads) and
+ * only its text and <mark> elements are rebuilt here, as text nodes and fresh <mark>s.
+ */
+export function snippetNodes(html) {
+  if (typeof html !== 'string' || !html) return [];
+  const doc = new DOMParser().parseFromString(`<body>${html}</body>`, 'text/html');
+  const out = [];
+  for (const node of doc.body.childNodes) {
+    if (node.nodeType === Node.ELEMENT_NODE && node.nodeName === 'MARK') out.push(h('mark', { text: node.textContent }));
+    else if (node.textContent) out.push(document.createTextNode(node.textContent));
+  }
+  return out;
+}
+
+/** Only our own help-center article pages are linked to from suggestions (url if it is one). */
+export function helpArticleHref(slug, url) {
+  if (typeof url === 'string' && /^\/help\/articles\/[a-z0-9-]{1,80}(\?locale=[a-z]{2,3})?$/.test(url)) return url;
+  return typeof slug === 'string' && /^[a-z0-9-]{1,80}$/.test(slug) ? `/help/articles/${slug}` : null;
+}

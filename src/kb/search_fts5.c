@@ -1,0 +1,1373 @@
+/*
+ * Help-center search on SQLite FTS5 (see search.h for the contract).
+ *
+ * Index: one FTS5 table kb_fts(title, body, tags, loc) with the "fdtext" tokenizer
+ * (search_tok.c) and prefix indexes of 2..4 bytes for search-as-you-type. Every value
+ * starts with the locale marker "\x1f<locale>\x1f", so one table holds every language and
+ * each document is stemmed in its own; loc holds one reserved token per locale, which turns
+ * the locale filter into a cheap AND inside the full-text query. The body is stored as
+ * plain text (Markdown punctuation and link targets dropped) so that snippets read well.
+ *
+ * Vocabulary: kb_search_vocab(grp, word, stem, df) counts the folded surface words of
+ * the indexed documents per locale. Queries consult an in-process copy of it (rebuilt
+ * when the generation in kb_search_meta moves) to correct typos (a word of 4+ characters
+ * found neither as a word nor as a stem goes to the nearest word within edit distance 1,
+ * or 2 from 8 characters; candidates are filtered by length and a 64-bit letter-set
+ * signature before the bounded Damerau distance runs) and to complete the last word of a
+ * prefix query when the prefix is longer than the word's stem ("withdrawa" -> withdraw).
+ *
+ * Queries: user text is never FTS5 syntax. It is cut into words by the same tokenizer, and
+ * every word becomes a quoted phrase ("..." with quotes doubled) carrying the locale
+ * marker; the phrases are OR-ed. KB_RANK_PLAIN_BM25 orders by bm25 with column weights
+ * 10:1:3 (title:body:tags). KB_RANK_FINAL drops stopwords, adds synonyms of exchange
+ * vocabulary, and orders by fdrank(), an FTS5 auxiliary function defined here: BM25F over
+ * the three columns with each query word scored once (by its best alternative), times a
+ * bonus for the share of the query's weight a document covers, plus a bonus for the share
+ * the title covers.
+ */
+#include "search.h"
+
+#include "../core/buf.h"
+#include "../core/err.h"
+#include "../core/xalloc.h"
+#include "../store/store.h"
+#include "search_int.h"
+
+#include <ctype.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_WORDS 48   /* query words considered */
+#define MAX_ALTS 6     /* alternatives (synonyms, corrections, completions) per word */
+#define MAX_PHRASES 96 /* phrases in one MATCH expression */
+#define SNIPPET_TOKENS 24
+
+/* ---- connections ---------------------------------------------------------------------- */
+
+/*
+ * The per-connection state is found from the sqlite3 handle. SQLite 3.40 has no client
+ * data slot on a connection, so a small registry maps handles to state; an entry is
+ * removed by FTS5 when the connection closes (the tokenizer's destroy callback).
+ */
+static pthread_mutex_t reg_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct kb__conn **reg;
+static size_t nreg, capreg;
+
+static struct kb__conn *conn_of(struct db *db)
+{
+    sqlite3 *h = db_native(db);
+    struct kb__conn *cc = NULL;
+    pthread_mutex_lock(&reg_mu);
+    for (size_t i = 0; i < nreg && !cc; i++)
+        if (reg[i]->h == h)
+            cc = reg[i];
+    pthread_mutex_unlock(&reg_mu);
+    return cc;
+}
+
+static void conn_destroy(void *p)
+{
+    struct kb__conn *cc = p;
+    pthread_mutex_lock(&reg_mu);
+    for (size_t i = 0; i < nreg; i++) {
+        if (reg[i] == cc) {
+            reg[i] = reg[--nreg];
+            break;
+        }
+    }
+    if (nreg == 0) {
+        FD_FREE(reg);
+        capreg = 0;
+    }
+    pthread_mutex_unlock(&reg_mu);
+    kb__tok_free(cc->ana);
+    free(cc);
+}
+
+static fts5_api *fts5_api_from_db(sqlite3 *h)
+{
+    fts5_api *api = NULL;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(h, "SELECT fts5(?1)", -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_pointer(st, 1, (void *)&api, "fts5_api_ptr", NULL);
+        sqlite3_step(st);
+    }
+    sqlite3_finalize(st);
+    return api;
+}
+
+static void rank_fn(const Fts5ExtensionApi *x, Fts5Context *fc, sqlite3_context *ctx, int argc,
+                    sqlite3_value **argv);
+
+static _Atomic int rank_mode = -1;
+
+void kb_search_set_rank(enum kb_rank r)
+{
+    atomic_store(&rank_mode, (int)r);
+}
+
+static enum kb_rank current_rank(void)
+{
+    int r = atomic_load(&rank_mode);
+    if (r < 0) {
+        const char *e = getenv("FRONTDESK_KB_RANK");
+        r = e && strcmp(e, "plain") == 0 ? KB_RANK_PLAIN_BM25 : KB_RANK_FINAL;
+        int expected = -1;
+        atomic_compare_exchange_strong(&rank_mode, &expected, r);
+        r = atomic_load(&rank_mode);
+    }
+    return (enum kb_rank)r;
+}
+
+int kb_search_connect(struct db *db)
+{
+    if (conn_of(db))
+        return 0;
+    sqlite3 *h = db_native(db);
+    fts5_api *api = fts5_api_from_db(h);
+    if (!api || api->iVersion < 2)
+        return FD_EDB;
+    struct kb__conn *cc = xcalloc(1, sizeof(*cc));
+    cc->h = h;
+    cc->api = api;
+    if (api->xFindTokenizer(api, "unicode61", &cc->u61ctx, &cc->u61) != SQLITE_OK) {
+        free(cc);
+        return FD_EDB;
+    }
+    cc->ana = kb__tok_new(cc);
+    if (!cc->ana) {
+        free(cc);
+        return FD_EDB;
+    }
+    if (kb__tok_register(cc, conn_destroy)) {
+        kb__tok_free(cc->ana);
+        free(cc);
+        return FD_EDB;
+    }
+    /* From here cc belongs to the connection (conn_destroy frees it). */
+    pthread_mutex_lock(&reg_mu);
+    if (nreg == capreg) {
+        capreg = capreg ? 2 * capreg : 16;
+        reg = xrealloc(reg, capreg * sizeof(*reg));
+    }
+    reg[nreg++] = cc;
+    pthread_mutex_unlock(&reg_mu);
+    if (api->xCreateFunction(api, "fdrank", cc, rank_fn, NULL) != SQLITE_OK)
+        return FD_EDB;
+    current_rank();
+    return 0;
+}
+
+int kb_search_init(struct db *db)
+{
+    if (!conn_of(db))
+        return FD_EINVAL;
+    static const char *ddl =
+        "CREATE VIRTUAL TABLE IF NOT EXISTS kb_fts USING fts5("
+        "title, body, tags, loc, tokenize = 'fdtext', prefix = '2 3 4');"
+        "CREATE TABLE IF NOT EXISTS kb_search_vocab ("
+        "grp TEXT NOT NULL, word TEXT NOT NULL, stem TEXT NOT NULL, df INTEGER NOT NULL,"
+        "PRIMARY KEY (grp, word)) WITHOUT ROWID;"
+        "CREATE TABLE IF NOT EXISTS kb_search_meta (k TEXT PRIMARY KEY, v INTEGER NOT NULL);"
+        "INSERT OR IGNORE INTO kb_search_meta VALUES ('inst', abs(random()) + 1);"
+        "INSERT OR IGNORE INTO kb_search_meta VALUES ('gen', 0);";
+    return db_exec(db, ddl) ? FD_EDB : 0;
+}
+
+/* ---- documents ------------------------------------------------------------------------ */
+
+/* The locale as index group: its primary subtag in lower case ("und" if unusable). */
+static void norm_locale(const char *in, char out[8])
+{
+    size_t n = 0;
+    while (in && in[n] && n < 8 && isalpha((unsigned char)in[n]))
+        n++;
+    if (n < 2 || n > 3 || (in[n] && in[n] != '-' && in[n] != '_')) {
+        memcpy(out, "und", 4);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        out[i] = (char)tolower((unsigned char)in[i]);
+    out[n] = '\0';
+}
+
+/* Appends the marker and text; Markdown (md != 0) is reduced to its readable text. */
+static void put_marked(struct buf *b, const char *loc, const char *s, int md)
+{
+    buf_reset(b);
+    buf_printf(b, "%c%s%c", KB__MARK, loc, KB__MARK);
+    if (!s)
+        return;
+    if (!md) {
+        buf_puts(b, s);
+        return;
+    }
+    int bol = 1;
+    for (const char *p = s; *p; p++) {
+        char c = *p;
+        if (bol) {
+            while (*p == ' ' || *p == '\t')
+                p++;
+            while (*p == '#' || *p == '>')
+                p++;
+            if ((*p == '-' || *p == '+' || *p == '*') && (p[1] == ' ' || p[1] == '\t'))
+                p++;
+            c = *p;
+            if (!c)
+                break;
+            bol = 0;
+        }
+        if (c == '\n') {
+            buf_append(b, "\n", 1);
+            bol = 1;
+        } else if (c == '*' || c == '`' || c == '|' || c == '~') {
+            continue;
+        } else if (c == '!' && p[1] == '[') {
+            continue;
+        } else if (c == ']' && p[1] == '(') {
+            /* [text](target): keep the text, drop the target. */
+            const char *q = strchr(p + 2, ')');
+            const char *nl = strchr(p + 2, '\n');
+            if (q && (!nl || q < nl))
+                p = q;
+        } else if (c == '[' || c == ']') {
+            continue;
+        } else if (c == KB__MARK) {
+            buf_append(b, " ", 1);
+        } else {
+            buf_append(b, &c, 1);
+        }
+    }
+}
+
+struct words {
+    char **w;
+    int n, cap;
+};
+
+static int collect_word(void *p, int tflags, const char *tok, int n, int start, int end, int kind)
+{
+    struct words *ws = p;
+    if (kind != KB__KIND_WORD || n < 3 || n > KB__WORD_MAX || (tflags & FTS5_TOKEN_COLOCATED))
+        return 0;
+    int letters = 0;
+    for (int i = 0; i < n; i++)
+        letters |= ((unsigned char)tok[i] >= 0x80 || isalpha((unsigned char)tok[i]));
+    if (!letters)
+        return 0;
+    if (ws->n == ws->cap) {
+        ws->cap = ws->cap ? 2 * ws->cap : 64;
+        ws->w = xrealloc(ws->w, (size_t)ws->cap * sizeof(char *));
+    }
+    ws->w[ws->n++] = xstrndup(tok, (size_t)n);
+    return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The distinct surface words of the three columns. */
+static void doc_words(struct kb__conn *cc, const char *title, const char *body, const char *tags,
+                      struct words *ws)
+{
+    const char *parts[3] = {title, body, tags};
+    for (int i = 0; i < 3; i++)
+        if (parts[i])
+            kb__tokenize(cc->ana, KB__LANG_NONE, FTS5_TOKENIZE_DOCUMENT, parts[i],
+                         (int)strlen(parts[i]), ws, collect_word);
+    if (ws->n > 1)
+        qsort(ws->w, (size_t)ws->n, sizeof(char *), cmp_str);
+    int k = 0;
+    for (int i = 0; i < ws->n; i++) {
+        if (k > 0 && strcmp(ws->w[k - 1], ws->w[i]) == 0) {
+            free(ws->w[i]);
+            continue;
+        }
+        ws->w[k++] = ws->w[i];
+    }
+    ws->n = k;
+}
+
+static void words_release(struct words *ws)
+{
+    for (int i = 0; i < ws->n; i++)
+        free(ws->w[i]);
+    FD_FREE(ws->w);
+    ws->n = ws->cap = 0;
+}
+
+/* Adds delta to the document frequency of each word of the group. */
+static int vocab_add(struct db *db, struct kb__conn *cc, const char *grp, const struct words *ws,
+                     int delta)
+{
+    int lang = kb__lang_index(grp, strlen(grp));
+    for (int i = 0; i < ws->n; i++) {
+        struct db_stmt *st;
+        int rc;
+        if (delta > 0) {
+            char stem[KB__WORD_MAX + 1];
+            kb__stem(cc->ana, lang, ws->w[i], (int)strlen(ws->w[i]), stem, (int)sizeof(stem));
+            if (db_prepare(db,
+                           "INSERT INTO kb_search_vocab (grp, word, stem, df) VALUES (?, ?, ?, 1) "
+                           "ON CONFLICT (grp, word) DO UPDATE SET df = df + 1",
+                           &st))
+                return FD_EDB;
+            db_bind_text(st, 1, grp);
+            db_bind_text(st, 2, ws->w[i]);
+            db_bind_text(st, 3, stem);
+        } else {
+            if (db_prepare(db,
+                           "UPDATE kb_search_vocab SET df = df - 1 WHERE grp = ? AND word = ? "
+                           "RETURNING df",
+                           &st))
+                return FD_EDB;
+            db_bind_text(st, 1, grp);
+            db_bind_text(st, 2, ws->w[i]);
+        }
+        rc = db_step(st);
+        int gone = delta < 0 && rc == 1 && db_col_int64(st, 0) <= 0;
+        if (rc == 1)
+            rc = db_step(st);
+        db_finalize(st);
+        if (rc < 0)
+            return FD_EDB;
+        if (gone) {
+            if (db_prepare(db, "DELETE FROM kb_search_vocab WHERE grp = ? AND word = ?", &st))
+                return FD_EDB;
+            db_bind_text(st, 1, grp);
+            db_bind_text(st, 2, ws->w[i]);
+            rc = db_step(st);
+            db_finalize(st);
+            if (rc < 0)
+                return FD_EDB;
+        }
+    }
+    return 0;
+}
+
+static int bump_gen(struct db *db)
+{
+    return db_exec(db, "UPDATE kb_search_meta SET v = v + 1 WHERE k = 'gen'") ? FD_EDB : 0;
+}
+
+/* Removes document id from the index and its words from the vocabulary. */
+static int remove_doc(struct db *db, struct kb__conn *cc, int64_t id, int *found)
+{
+    struct db_stmt *st;
+    *found = 0;
+    if (db_prepare(db, "SELECT title, body, tags, loc FROM kb_fts WHERE rowid = ?", &st))
+        return FD_EDB;
+    db_bind_int64(st, 1, id);
+    int rc = db_step(st);
+    if (rc == 1) {
+        struct words ws = {0};
+        const char *loc = db_col_text(st, 3);
+        char grp[8];
+        /* loc is "\x1fL\x1f<grp>". */
+        norm_locale(loc && strlen(loc) > 3 ? loc + 3 : "und", grp);
+        const char *t = db_col_text(st, 0), *b = db_col_text(st, 1), *g = db_col_text(st, 2);
+        /* Skip the markers: they hold no words. */
+        doc_words(cc, t ? strchr(t + 1, KB__MARK) : NULL, b ? strchr(b + 1, KB__MARK) : NULL,
+                  g ? strchr(g + 1, KB__MARK) : NULL, &ws);
+        db_finalize(st);
+        rc = vocab_add(db, cc, grp, &ws, -1);
+        words_release(&ws);
+        if (rc)
+            return rc;
+        if (db_prepare(db, "DELETE FROM kb_fts WHERE rowid = ?", &st))
+            return FD_EDB;
+        db_bind_int64(st, 1, id);
+        rc = db_step(st);
+        db_finalize(st);
+        if (rc < 0)
+            return FD_EDB;
+        *found = 1;
+        return 0;
+    }
+    db_finalize(st);
+    return rc < 0 ? FD_EDB : 0;
+}
+
+static int put_doc(struct db *db, struct kb__conn *cc, const struct kb_doc *d)
+{
+    int found;
+    int rc = remove_doc(db, cc, d->id, &found);
+    if (rc)
+        return rc;
+    char grp[8];
+    norm_locale(d->locale, grp);
+    struct buf t, b, g, l;
+    buf_init(&t, 0);
+    buf_init(&b, 0);
+    buf_init(&g, 0);
+    buf_init(&l, 0);
+    put_marked(&t, grp, d->title, 0);
+    put_marked(&b, grp, d->body, 1);
+    put_marked(&g, grp, d->tags, 0);
+    buf_printf(&l, "%cL%c%s", KB__MARK, KB__MARK, grp);
+    struct db_stmt *st;
+    rc = FD_EDB;
+    if (db_prepare(db, "INSERT INTO kb_fts (rowid, title, body, tags, loc) VALUES (?, ?, ?, ?, ?)",
+                   &st) == 0) {
+        db_bind_int64(st, 1, d->id);
+        db_bind_text(st, 2, t.ptr);
+        db_bind_text(st, 3, b.ptr);
+        db_bind_text(st, 4, g.ptr);
+        db_bind_text(st, 5, l.ptr);
+        rc = db_step(st) < 0 ? FD_EDB : 0;
+        db_finalize(st);
+    }
+    if (rc == 0) {
+        struct words ws = {0};
+        doc_words(cc, t.ptr + strlen(grp) + 2, b.ptr + strlen(grp) + 2, g.ptr + strlen(grp) + 2,
+                  &ws);
+        rc = vocab_add(db, cc, grp, &ws, 1);
+        words_release(&ws);
+    }
+    buf_release(&t);
+    buf_release(&b);
+    buf_release(&g);
+    buf_release(&l);
+    return rc;
+}
+
+int kb_search_put(struct db *db, const struct kb_doc *d)
+{
+    struct kb__conn *cc = conn_of(db);
+    if (!cc || !d)
+        return FD_EINVAL;
+    int rc = put_doc(db, cc, d);
+    return rc ? rc : bump_gen(db);
+}
+
+int kb_search_delete(struct db *db, int64_t id)
+{
+    struct kb__conn *cc = conn_of(db);
+    if (!cc)
+        return FD_EINVAL;
+    int found;
+    int rc = remove_doc(db, cc, id, &found);
+    return rc ? rc : bump_gen(db);
+}
+
+int kb_search_rebuild(struct db *db, int64_t *count)
+{
+    struct kb__conn *cc = conn_of(db);
+    if (!cc)
+        return FD_EINVAL;
+    int own = sqlite3_get_autocommit(cc->h);
+    if (own && db_begin_write(db))
+        return FD_EDB;
+    int rc = 0;
+    int64_t n = 0;
+    if (db_exec(db, "DELETE FROM kb_fts") || db_exec(db, "DELETE FROM kb_search_vocab"))
+        rc = FD_EDB;
+    struct db_stmt *st = NULL;
+    if (!rc && db_prepare(db,
+                          "SELECT id, locale, title, body_md, tags FROM kb_articles "
+                          "WHERE status = 'published' ORDER BY id",
+                          &st))
+        rc = FD_EDB;
+    while (!rc) {
+        int s = db_step(st);
+        if (s <= 0) {
+            rc = s < 0 ? FD_EDB : 0;
+            break;
+        }
+        struct kb_doc d = {db_col_int64(st, 0), db_col_text(st, 1), db_col_text(st, 2),
+                           db_col_text(st, 3), db_col_text(st, 4)};
+        rc = put_doc(db, cc, &d);
+        n++;
+    }
+    db_finalize(st);
+    if (!rc)
+        rc = bump_gen(db);
+    if (own) {
+        if (rc || db_commit(db)) {
+            db_rollback(db);
+            return rc ? rc : FD_EDB;
+        }
+    }
+    if (!rc && count)
+        *count = n;
+    return rc;
+}
+
+/* ---- vocabulary cache ----------------------------------------------------------------- */
+
+struct vword {
+    const char *w, *stem;
+    int64_t df;
+    int len; /* code points */
+    uint64_t sig;
+};
+
+struct vgrp {
+    char code[8];
+    int lang;
+    struct vword *v; /* sorted by word */
+    struct vword **by_stem;
+    size_t n;
+    char *pool;
+};
+
+struct vcache {
+    int64_t inst, gen;
+    int ok;
+    struct vgrp *g;
+    size_t ng;
+};
+
+static pthread_mutex_t vmu = PTHREAD_MUTEX_INITIALIZER;
+static struct vcache vc;
+
+static int utf8_cps(const char *s, uint32_t *out, int cap)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    int n = 0;
+    for (size_t i = 0; u[i] && n < cap;) {
+        uint32_t c = u[i];
+        int len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+        if (c >= 0xC0) {
+            c &= len == 2 ? 0x1F : len == 3 ? 0x0F : 0x07;
+            for (int k = 1; k < len && u[i + (size_t)k]; k++)
+                c = (c << 6) | (u[i + (size_t)k] & 0x3F);
+        } else {
+            len = 1;
+        }
+        out[n++] = c;
+        for (int k = 0; k < len && u[i]; k++)
+            i++;
+    }
+    return n;
+}
+
+static uint64_t signature(const uint32_t *c, int n)
+{
+    uint64_t s = 0;
+    for (int i = 0; i < n; i++) {
+        uint32_t x = c[i];
+        unsigned bit = x >= 'a' && x <= 'z'   ? x - 'a'
+                       : x >= '0' && x <= '9' ? 26 + (x - '0')
+                                              : 36 + x % 28;
+        s |= (uint64_t)1 << bit;
+    }
+    return s;
+}
+
+static int cmp_stem(const void *a, const void *b)
+{
+    return strcmp((*(struct vword *const *)a)->stem, (*(struct vword *const *)b)->stem);
+}
+
+static void vcache_free(void)
+{
+    for (size_t i = 0; i < vc.ng; i++) {
+        free(vc.g[i].v);
+        free(vc.g[i].by_stem);
+        free(vc.g[i].pool);
+    }
+    FD_FREE(vc.g);
+    vc.ng = 0;
+    vc.ok = 0;
+}
+
+/* Loads the vocabulary into vc. Called with vmu held. */
+static int vcache_load(struct db *db, int64_t inst, int64_t gen)
+{
+    vcache_free();
+    struct db_stmt *st;
+    if (db_prepare(db, "SELECT grp, word, stem, df FROM kb_search_vocab ORDER BY grp, word", &st))
+        return FD_EDB;
+    struct buf pool;
+    buf_init(&pool, 0);
+    struct vgrp *cur = NULL;
+    size_t cap = 0;
+    /* Offsets into the pool while loading; turned into pointers once it stops moving. */
+    int rc;
+    while ((rc = db_step(st)) == 1) {
+        const char *grp = db_col_text(st, 0), *w = db_col_text(st, 1), *stem = db_col_text(st, 2);
+        if (!grp || !w || !stem)
+            continue;
+        if (!cur || strcmp(cur->code, grp) != 0) {
+            vc.g = xrealloc(vc.g, (vc.ng + 1) * sizeof(*vc.g));
+            cur = &vc.g[vc.ng++];
+            memset(cur, 0, sizeof(*cur));
+            norm_locale(grp, cur->code);
+            cur->lang = kb__lang_index(cur->code, strlen(cur->code));
+            cap = 0;
+        }
+        if (cur->n == cap) {
+            cap = cap ? 2 * cap : 256;
+            cur->v = xrealloc(cur->v, cap * sizeof(*cur->v));
+        }
+        struct vword *vw = &cur->v[cur->n++];
+        uint32_t cps[KB__WORD_MAX];
+        vw->len = utf8_cps(w, cps, KB__WORD_MAX);
+        vw->sig = signature(cps, vw->len);
+        vw->df = db_col_int64(st, 3);
+        vw->w = (const char *)(uintptr_t)pool.len;
+        buf_append(&pool, w, strlen(w) + 1);
+        vw->stem = (const char *)(uintptr_t)pool.len;
+        buf_append(&pool, stem, strlen(stem) + 1);
+    }
+    db_finalize(st);
+    if (rc < 0) {
+        buf_release(&pool);
+        vcache_free();
+        return FD_EDB;
+    }
+    char *base = buf_detach(&pool, NULL);
+    for (size_t i = 0; i < vc.ng; i++) {
+        struct vgrp *g = &vc.g[i];
+        g->pool = i == 0 ? base : NULL;
+        g->by_stem = xmalloc((g->n ? g->n : 1) * sizeof(*g->by_stem));
+        for (size_t k = 0; k < g->n; k++) {
+            g->v[k].w = base + (uintptr_t)g->v[k].w;
+            g->v[k].stem = base + (uintptr_t)g->v[k].stem;
+            g->by_stem[k] = &g->v[k];
+        }
+        qsort(g->by_stem, g->n, sizeof(*g->by_stem), cmp_stem);
+    }
+    if (vc.ng == 0)
+        free(base);
+    vc.inst = inst;
+    vc.gen = gen;
+    vc.ok = 1;
+    return 0;
+}
+
+/* Locks the cache, loading it first if the index changed. Unlock with vmu. */
+static int vcache_lock(struct db *db)
+{
+    struct db_stmt *st;
+    if (db_prepare(db,
+                   "SELECT (SELECT v FROM kb_search_meta WHERE k = 'inst'), "
+                   "(SELECT v FROM kb_search_meta WHERE k = 'gen')",
+                   &st))
+        return FD_EDB;
+    int64_t inst = 0, gen = 0;
+    if (db_step(st) == 1) {
+        inst = db_col_int64(st, 0);
+        gen = db_col_int64(st, 1);
+    }
+    db_finalize(st);
+    pthread_mutex_lock(&vmu);
+    if (!vc.ok || vc.inst != inst || vc.gen != gen) {
+        int rc = vcache_load(db, inst, gen);
+        if (rc) {
+            pthread_mutex_unlock(&vmu);
+            return rc;
+        }
+    }
+    return 0;
+}
+
+static struct vword *find_word(struct vgrp *g, const char *w)
+{
+    size_t lo = 0, hi = g->n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(g->v[mid].w, w);
+        if (c == 0)
+            return &g->v[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+static int has_stem(struct vgrp *g, const char *stem)
+{
+    size_t lo = 0, hi = g->n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(g->by_stem[mid]->stem, stem);
+        if (c == 0)
+            return 1;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
+}
+
+/* Optimal string alignment distance (adjacent transpositions count 1), or max+1 once it
+ * exceeds max. */
+static int osa_bounded(const uint32_t *a, int na, const uint32_t *b, int nb, int max)
+{
+    int d0[KB__WORD_MAX + 1], d1[KB__WORD_MAX + 1], d2[KB__WORD_MAX + 1];
+    int *pp = d0, *p = d1, *c = d2;
+    for (int j = 0; j <= nb; j++)
+        p[j] = j;
+    for (int i = 1; i <= na; i++) {
+        c[0] = i;
+        int rowmin = c[0];
+        for (int j = 1; j <= nb; j++) {
+            int cost = a[i - 1] != b[j - 1];
+            int v = p[j - 1] + cost;
+            if (p[j] + 1 < v)
+                v = p[j] + 1;
+            if (c[j - 1] + 1 < v)
+                v = c[j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && pp[j - 2] + 1 < v)
+                v = pp[j - 2] + 1;
+            c[j] = v;
+            if (v < rowmin)
+                rowmin = v;
+        }
+        if (rowmin > max)
+            return max + 1;
+        int *t = pp;
+        pp = p;
+        p = c;
+        c = t;
+    }
+    return p[nb];
+}
+
+/* ---- query analysis ------------------------------------------------------------------- */
+
+struct alt {
+    char text[KB__WORD_MAX + 1];
+    const char *mark; /* locale code, "*" or "-" */
+    int prefix;
+    int weight; /* percent */
+};
+
+struct qword {
+    char text[KB__WORD_MAX + 1];
+    int kind;
+    int stop;
+    int weight; /* percent */
+    struct alt alt[MAX_ALTS];
+    int nalt;
+};
+
+struct query {
+    struct qword w[MAX_WORDS];
+    int n;
+};
+
+static int collect_query(void *p, int tflags, const char *tok, int n, int start, int end, int kind)
+{
+    struct query *q = p;
+    if (q->n >= MAX_WORDS || n > KB__WORD_MAX || (tflags & FTS5_TOKEN_COLOCATED))
+        return 0;
+    struct qword *w = &q->w[q->n++];
+    memset(w, 0, sizeof(*w));
+    memcpy(w->text, tok, (size_t)n);
+    w->text[n] = '\0';
+    w->kind = kind;
+    w->weight = 100;
+    return 0;
+}
+
+static const char *const stop_en[] = {
+    "a",     "about", "after", "again", "all",    "am",    "an",   "and",    "any",    "are",
+    "as",    "at",    "be",    "been",  "but",    "by",    "can",  "could",  "did",    "do",
+    "does",  "doing", "for",   "from",  "get",    "got",   "had",  "has",    "have",   "he",
+    "her",   "here",  "him",   "his",   "how",    "i",     "if",   "im",     "in",     "into",
+    "is",    "it",    "its",   "just",  "me",     "might", "more", "my",     "myself", "need",
+    "of",    "on",    "or",    "our",   "please", "s",     "she",  "should", "so",     "some",
+    "t",     "than",  "that",  "the",   "their",  "them",  "then", "there",  "these",  "they",
+    "this",  "those", "to",    "too",   "u",      "up",    "us",   "very",   "was",    "we",
+    "were",  "what",  "when",  "where", "which",  "while", "who",  "why",    "will",   "with",
+    "would", "you",   "your",  "ve",    "m",      "d",     "ll",   "re",     "there",  "want",
+};
+
+static int is_stop(const char *w)
+{
+    for (size_t i = 0; i < sizeof(stop_en) / sizeof(stop_en[0]); i++)
+        if (strcmp(stop_en[i], w) == 0)
+            return 1;
+    return 0;
+}
+
+/* Exchange vocabulary: a query word (or two-word phrase) and what else to look for. The
+ * alternatives are scored below the word itself. */
+static const struct {
+    const char *from, *from2; /* from2: second word of a phrase, or NULL */
+    const char *to[3];
+} synonyms[] = {
+    {"top", "up", {"deposit", "topup", NULL}},
+    {"topup", NULL, {"deposit", "top", NULL}},
+    {"refill", NULL, {"deposit", "topup", NULL}},
+    {"fund", NULL, {"deposit", NULL, NULL}},
+    {"transfer", NULL, {"withdrawal", "send", NULL}},
+    {"cash", "out", {"withdrawal", "withdraw", NULL}},
+    {"cashout", NULL, {"withdrawal", "withdraw", NULL}},
+    {"payout", NULL, {"withdrawal", NULL, NULL}},
+    {"verify", NULL, {"kyc", "verification", "identity"}},
+    {"verification", NULL, {"kyc", "verify", "identity"}},
+    {"identity", NULL, {"kyc", "verification", NULL}},
+    {"kyc", NULL, {"verification", "identity", NULL}},
+    {"id", NULL, {"identity", "kyc", NULL}},
+    {"2fa", NULL, {"authenticator", "two", NULL}},
+    {"authenticator", NULL, {"2fa", NULL, NULL}},
+    {"fee", NULL, {"charge", "commission", NULL}},
+    {"charge", NULL, {"fee", NULL, NULL}},
+    {"commission", NULL, {"fee", NULL, NULL}},
+    {"frozen", NULL, {"locked", "blocked", "suspended"}},
+    {"locked", NULL, {"frozen", "blocked", NULL}},
+    {"blocked", NULL, {"locked", "frozen", NULL}},
+    {"suspended", NULL, {"locked", "frozen", NULL}},
+    {"coin", NULL, {"crypto", "token", NULL}},
+    {"crypto", NULL, {"cryptocurrency", "coin", NULL}},
+    {"money", NULL, {"funds", "balance", NULL}},
+    {"passcode", NULL, {"password", "pin", NULL}},
+    {"stolen", NULL, {"lost", "compromised", NULL}},
+    {"hacked", NULL, {"compromised", "stolen", NULL}},
+    {"refund", NULL, {"reversal", "reverse", NULL}},
+    {"wire", NULL, {"bank", "transfer", NULL}},
+};
+
+static void add_alt(struct qword *w, const char *text, const char *mark, int prefix, int weight)
+{
+    for (int i = 0; i < w->nalt; i++)
+        if (strcmp(w->alt[i].text, text) == 0 && w->alt[i].prefix == prefix &&
+            strcmp(w->alt[i].mark, mark) == 0)
+            return;
+    if (w->nalt >= MAX_ALTS)
+        return;
+    struct alt *a = &w->alt[w->nalt++];
+    size_t n = strlen(text);
+    if (n > KB__WORD_MAX)
+        n = KB__WORD_MAX;
+    memcpy(a->text, text, n);
+    a->text[n] = '\0';
+    a->mark = mark;
+    a->prefix = prefix;
+    a->weight = weight;
+}
+
+/* Which vocabulary groups a query in locale (NULL = all) looks at. */
+static int grp_selected(const struct vgrp *g, const char *locale)
+{
+    return !locale || strcmp(g->code, locale) == 0;
+}
+
+/* Corrects w against the vocabulary (vmu held). Returns 1 and fills out when corrected. */
+static int correct(struct kb__conn *cc, const char *locale, const char *w, char *out)
+{
+    uint32_t a[KB__WORD_MAX];
+    int na = utf8_cps(w, a, KB__WORD_MAX);
+    if (na < 4)
+        return 0;
+    for (const char *p = w; *p; p++)
+        if (*p >= '0' && *p <= '9')
+            return 0;
+    int max = na >= 8 ? 2 : 1;
+    for (size_t gi = 0; gi < vc.ng; gi++) {
+        struct vgrp *g = &vc.g[gi];
+        if (!grp_selected(g, locale))
+            continue;
+        if (find_word(g, w))
+            return 0;
+        char stem[KB__WORD_MAX + 1];
+        kb__stem(cc->ana, g->lang, w, (int)strlen(w), stem, (int)sizeof(stem));
+        if (has_stem(g, stem))
+            return 0;
+    }
+    uint64_t sig = signature(a, na);
+    int best = max + 1;
+    int64_t best_df = -1;
+    const char *best_w = NULL;
+    for (size_t gi = 0; gi < vc.ng; gi++) {
+        struct vgrp *g = &vc.g[gi];
+        if (!grp_selected(g, locale))
+            continue;
+        for (size_t k = 0; k < g->n; k++) {
+            const struct vword *v = &g->v[k];
+            int dl = v->len - na;
+            if (dl < -max || dl > max || __builtin_popcountll(v->sig ^ sig) > 2 * max)
+                continue;
+            uint32_t b[KB__WORD_MAX];
+            int nb = utf8_cps(v->w, b, KB__WORD_MAX);
+            int d = osa_bounded(a, na, b, nb, best < max ? best : max);
+            if (d < best || (d == best && d <= max && v->df > best_df)) {
+                best = d;
+                best_df = v->df;
+                best_w = v->w;
+            }
+        }
+    }
+    if (!best_w || best > max)
+        return 0;
+    size_t n = strlen(best_w);
+    memcpy(out, best_w, n + 1);
+    return 1;
+}
+
+/* Adds to w the stems of vocabulary words that start with w's text but whose stem is
+ * shorter than it (the prefix query itself finds the others). vmu held. */
+static void complete(const char *locale, struct qword *w)
+{
+    size_t pl = strlen(w->text);
+    for (size_t gi = 0; gi < vc.ng; gi++) {
+        struct vgrp *g = &vc.g[gi];
+        if (!grp_selected(g, locale))
+            continue;
+        size_t lo = 0, hi = g->n;
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            if (strcmp(g->v[mid].w, w->text) < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        for (size_t k = lo, seen = 0; k < g->n && seen < 256; k++, seen++) {
+            const struct vword *v = &g->v[k];
+            if (strncmp(v->w, w->text, pl) != 0)
+                break;
+            if (strncmp(v->stem, w->text, pl) != 0)
+                add_alt(w, v->stem, "-", 0, 100);
+        }
+    }
+}
+
+/* ---- MATCH expression ----------------------------------------------------------------- */
+
+static int append_phrase(struct buf *e, const char *mark, const char *text, int prefix)
+{
+    int rc = buf_printf(e, "%s\"%c%s%c", e->len ? " OR " : "", KB__MARK, mark, KB__MARK);
+    for (const char *p = text; *p && !rc; p++)
+        rc = *p == '"' ? buf_puts(e, "\"\"") : buf_append(e, p, 1);
+    if (!rc)
+        rc = buf_puts(e, prefix ? "\" *" : "\"");
+    return rc;
+}
+
+/* ---- ranking function ---------------------------------------------------------------- */
+
+#define NCOL 3
+static const double col_w[NCOL] = {3.0, 1.0, 1.5}; /* BM25F weights: title, body, tags */
+static const double col_b[NCOL] = {0.5, 0.75, 0.5};
+#define K1 1.2
+#define COVER_BONUS 1.5
+#define TITLE_BONUS 0.6
+
+struct rank_data {
+    int nphrase, nterm;
+    int *term;        /* phrase -> term (-1: filter) */
+    double *alt_w;    /* phrase weight */
+    double *term_w;   /* term weight */
+    double *idf;      /* per phrase */
+    double avg[NCOL]; /* average column length */
+    double *tf;       /* scratch: nphrase * NCOL */
+    double *best, *in_title;
+};
+
+static void rank_data_free(void *p)
+{
+    struct rank_data *r = p;
+    if (!r)
+        return;
+    free(r->term);
+    free(r->alt_w);
+    free(r->term_w);
+    free(r->idf);
+    free(r->tf);
+    free(r->best);
+    free(r->in_title);
+    free(r);
+}
+
+/* Natural logarithm of x > 0 (the build does not link libm): x = m * 2^e with m in [1, 2),
+ * ln m = 2 atanh((m - 1) / (m + 1)), whose series converges fast for z <= 1/3. */
+static double ln(double x)
+{
+    if (!(x > 0))
+        return -1e300;
+    uint64_t bits;
+    memcpy(&bits, &x, sizeof(bits));
+    int e = (int)((bits >> 52) & 0x7ff) - 1023;
+    bits = (bits & ~((uint64_t)0x7ff << 52)) | ((uint64_t)1023 << 52);
+    double m;
+    memcpy(&m, &bits, sizeof(m));
+    double z = (m - 1.0) / (m + 1.0), z2 = z * z, term = z, sum = 0;
+    for (int k = 0; k < 20; k++) {
+        sum += term / (2 * k + 1);
+        term *= z2;
+    }
+    return e * 0.69314718055994530942 + 2.0 * sum;
+}
+
+static int count_cb(const Fts5ExtensionApi *x, Fts5Context *fc, void *p)
+{
+    (*(sqlite3_int64 *)p)++;
+    return SQLITE_OK;
+}
+
+/* Parses up to n space-separated integers. */
+static void parse_ints(const char *s, int *out, int n, int dflt)
+{
+    for (int i = 0; i < n; i++) {
+        char *end;
+        long v = s ? strtol(s, &end, 10) : 0;
+        if (!s || end == s) {
+            out[i] = dflt;
+            s = NULL;
+            continue;
+        }
+        out[i] = (int)v;
+        s = end;
+    }
+}
+
+static struct rank_data *rank_setup(const Fts5ExtensionApi *x, Fts5Context *fc, int argc,
+                                    sqlite3_value **argv)
+{
+    struct rank_data *r = xcalloc(1, sizeof(*r));
+    int np = x->xPhraseCount(fc);
+    r->nphrase = np;
+    r->term = xcalloc((size_t)np + 1, sizeof(int));
+    r->alt_w = xcalloc((size_t)np + 1, sizeof(double));
+    r->idf = xcalloc((size_t)np + 1, sizeof(double));
+    r->tf = xcalloc(((size_t)np + 1) * NCOL, sizeof(double));
+    int *tmp = xcalloc((size_t)np + 1, sizeof(int));
+    parse_ints(argc > 0 ? (const char *)sqlite3_value_text(argv[0]) : NULL, r->term, np, -1);
+    parse_ints(argc > 1 ? (const char *)sqlite3_value_text(argv[1]) : NULL, tmp, np, 100);
+    for (int i = 0; i < np; i++) {
+        r->alt_w[i] = tmp[i] / 100.0;
+        if (r->term[i] >= r->nterm)
+            r->nterm = r->term[i] + 1;
+    }
+    free(tmp);
+    r->term_w = xcalloc((size_t)r->nterm + 1, sizeof(double));
+    r->best = xcalloc((size_t)r->nterm + 1, sizeof(double));
+    r->in_title = xcalloc((size_t)r->nterm + 1, sizeof(double));
+    tmp = xcalloc((size_t)r->nterm + 1, sizeof(int));
+    parse_ints(argc > 2 ? (const char *)sqlite3_value_text(argv[2]) : NULL, tmp, r->nterm, 100);
+    for (int i = 0; i < r->nterm; i++)
+        r->term_w[i] = tmp[i] / 100.0;
+    free(tmp);
+    sqlite3_int64 nrow = 0;
+    x->xRowCount(fc, &nrow);
+    if (nrow < 1)
+        nrow = 1;
+    for (int c = 0; c < NCOL; c++) {
+        sqlite3_int64 tot = 0;
+        x->xColumnTotalSize(fc, c, &tot);
+        r->avg[c] = (double)tot / (double)nrow;
+        if (r->avg[c] < 1)
+            r->avg[c] = 1;
+    }
+    for (int i = 0; i < np; i++) {
+        if (r->term[i] < 0)
+            continue;
+        sqlite3_int64 n = 0;
+        x->xQueryPhrase(fc, i, &n, count_cb);
+        double idf = ln(((double)nrow - (double)n + 0.5) / ((double)n + 0.5) + 1.0);
+        r->idf[i] = idf > 1e-6 ? idf : 1e-6;
+    }
+    return r;
+}
+
+static void rank_fn(const Fts5ExtensionApi *x, Fts5Context *fc, sqlite3_context *ctx, int argc,
+                    sqlite3_value **argv)
+{
+    struct rank_data *r = x->xGetAuxdata(fc, 0);
+    if (!r) {
+        r = rank_setup(x, fc, argc, argv);
+        if (x->xSetAuxdata(fc, r, rank_data_free) != SQLITE_OK) {
+            sqlite3_result_error_code(ctx, SQLITE_NOMEM);
+            return;
+        }
+    }
+    int np = r->nphrase;
+    memset(r->tf, 0, (size_t)np * NCOL * sizeof(double));
+    int ninst = 0;
+    if (x->xInstCount(fc, &ninst) != SQLITE_OK) {
+        sqlite3_result_error_code(ctx, SQLITE_ERROR);
+        return;
+    }
+    for (int i = 0; i < ninst; i++) {
+        int ph, col, off;
+        if (x->xInst(fc, i, &ph, &col, &off) == SQLITE_OK && ph < np && col < NCOL)
+            r->tf[ph * NCOL + col] += 1;
+    }
+    double len[NCOL];
+    for (int c = 0; c < NCOL; c++) {
+        int l = 0;
+        x->xColumnSize(fc, c, &l);
+        len[c] = l;
+    }
+    for (int t = 0; t < r->nterm; t++)
+        r->best[t] = r->in_title[t] = 0;
+    for (int p = 0; p < np; p++) {
+        int t = r->term[p];
+        if (t < 0)
+            continue;
+        double tfw = 0;
+        for (int c = 0; c < NCOL; c++) {
+            double f = r->tf[p * NCOL + c];
+            if (f > 0)
+                tfw += col_w[c] * f / (1.0 - col_b[c] + col_b[c] * len[c] / r->avg[c]);
+        }
+        if (tfw <= 0)
+            continue;
+        double s = r->alt_w[p] * r->idf[p] * tfw * (K1 + 1.0) / (tfw + K1);
+        if (s > r->best[t])
+            r->best[t] = s;
+        if (r->tf[p * NCOL] > 0 && r->alt_w[p] > r->in_title[t])
+            r->in_title[t] = r->alt_w[p];
+    }
+    /* Coverage: the share of the query's weight (word weight x best idf) that matched. */
+    double sum = 0, cover = 0, total = 0, title = 0;
+    for (int t = 0; t < r->nterm; t++) {
+        double tw = r->term_w[t];
+        double idf = 0;
+        for (int p = 0; p < np; p++)
+            if (r->term[p] == t && r->idf[p] > idf)
+                idf = r->idf[p];
+        total += tw * idf;
+        if (r->best[t] > 0) {
+            sum += tw * r->best[t];
+            cover += tw * idf;
+            title += tw * idf * r->in_title[t];
+        }
+    }
+    double share = total > 0 ? cover / total : 0;
+    double tshare = total > 0 ? title / total : 0;
+    double score = sum * (1.0 + COVER_BONUS * share * share) + TITLE_BONUS * tshare * total;
+    sqlite3_result_double(ctx, -score);
+}
+
+/* ---- running a query --------------------------------------------------------------------- */
+
+static void html_snippet(const char *s, struct buf *out)
+{
+    int depth = 0;
+    for (const char *p = s ? s : ""; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        switch (c) {
+        case '\x02':
+            if (depth++ == 0)
+                buf_puts(out, "<mark>");
+            break;
+        case '\x03':
+            if (depth > 0 && --depth == 0)
+                buf_puts(out, "</mark>");
+            break;
+        case KB__MARK: {
+            const char *q = strchr(p + 1, KB__MARK);
+            if (q && q - p < 12)
+                p = q;
+            break;
+        }
+        case '&': buf_puts(out, "&amp;"); break;
+        case '<': buf_puts(out, "&lt;"); break;
+        case '>': buf_puts(out, "&gt;"); break;
+        case '"': buf_puts(out, "&quot;"); break;
+        case '\'': buf_puts(out, "&#39;"); break;
+        case '\n':
+        case '\r':
+        case '\t': buf_append(out, " ", 1); break;
+        default:
+            if (c >= 0x20 && c != 0x7f)
+                buf_append(out, p, 1);
+        }
+    }
+    if (depth > 0)
+        buf_puts(out, "</mark>");
+}
+
+static int trim_len(const char *q, const char **start, size_t *len)
+{
+    const char *a = q, *b = q + strlen(q);
+    while (a < b && isspace((unsigned char)*a))
+        a++;
+    while (b > a && isspace((unsigned char)b[-1]))
+        b--;
+    *start = a;
+    *len = (size_t)(b - a);
+    return 0;
+}
+
+/* Builds the MATCH expression and the fdrank() call for q. */
+static int build(struct db *db, struct kb__conn *cc, struct query *q, const char *loc,
+                 enum kb_search_mode mode, enum kb_rank rank, struct buf *expr, struct buf *rk)
+{
+    const char *mark = loc ? loc : "*";
+    int final = rank == KB_RANK_FINAL;
+    /* Stopwords only go when something else is left. */
+    int content = 0;
+    for (int i = 0; i < q->n; i++) {
+        q->w[i].stop = final && q->w[i].kind == KB__KIND_WORD && is_stop(q->w[i].text);
+        content += !q->w[i].stop;
+    }
+    if (content == 0)
+        for (int i = 0; i < q->n; i++)
+            q->w[i].stop = 0;
+    int last = q->n - 1;
+    int locked = 0;
+    if ((mode == KB_SEARCH_FULL || mode == KB_SEARCH_PREFIX) && q->n > 0) {
+        if (vcache_lock(db) == 0)
+            locked = 1;
+    }
+    for (int i = 0; i < q->n; i++) {
+        struct qword *w = &q->w[i];
+        int prefix = mode == KB_SEARCH_PREFIX && i == last;
+        if (w->kind == KB__KIND_CJK) {
+            /* A lone CJK character only occurs inside bigrams: look for it as a prefix. */
+            int one = (unsigned char)w->text[0] >= 0xC0 && strlen(w->text) <= 4;
+            add_alt(w, w->text, mark, prefix || one, 100);
+            continue;
+        }
+        add_alt(w, w->text, mark, prefix, 100);
+        if (locked && prefix && strlen(w->text) >= 3)
+            complete(loc, w);
+        if (locked && mode == KB_SEARCH_FULL && !prefix) {
+            char fix[KB__WORD_MAX + 1];
+            if (correct(cc, loc, w->text, fix))
+                add_alt(w, fix, mark, 0, 90);
+        }
+        if (final && !prefix) {
+            for (size_t k = 0; k < sizeof(synonyms) / sizeof(synonyms[0]); k++) {
+                if (strcmp(synonyms[k].from, w->text) != 0)
+                    continue;
+                if (synonyms[k].from2) {
+                    if (i + 1 >= q->n || strcmp(synonyms[k].from2, q->w[i + 1].text) != 0)
+                        continue;
+                    q->w[i + 1].stop = 1; /* the phrase counts once */
+                }
+                for (int a = 0; a < 3 && synonyms[k].to[a]; a++)
+                    add_alt(w, synonyms[k].to[a], mark, 0, 60);
+            }
+        }
+    }
+    if (locked)
+        pthread_mutex_unlock(&vmu);
+
+    struct buf map, altw, termw;
+    buf_init(&map, 0);
+    buf_init(&altw, 0);
+    buf_init(&termw, 0);
+    int nphrase = 0, nterm = 0, rc = 0;
+    for (int i = 0; i < q->n && !rc; i++) {
+        struct qword *w = &q->w[i];
+        if (w->stop)
+            continue;
+        for (int a = 0; a < w->nalt && nphrase < MAX_PHRASES && !rc; a++) {
+            rc = append_phrase(expr, w->alt[a].mark, w->alt[a].text, w->alt[a].prefix);
+            buf_printf(&map, "%d ", nterm);
+            buf_printf(&altw, "%d ", w->alt[a].weight);
+            nphrase++;
+        }
+        buf_printf(&termw, "%d ", w->weight);
+        nterm++;
+    }
+    if (!rc && loc) {
+        struct buf e2;
+        buf_init(&e2, 0);
+        rc = buf_printf(&e2, "(%s) AND \"%cL%c%s\"", expr->ptr, KB__MARK, KB__MARK, loc);
+        buf_reset(expr);
+        if (!rc)
+            rc = buf_append(expr, e2.ptr, e2.len);
+        buf_release(&e2);
+        buf_printf(&map, "-1 ");
+        buf_printf(&altw, "0 ");
+    }
+    if (!rc) {
+        if (final)
+            rc = buf_printf(rk, "fdrank('%s', '%s', '%s')", map.ptr, altw.ptr, termw.ptr);
+        else
+            rc = buf_puts(rk, "bm25(10.0, 1.0, 3.0, 0.0)");
+    }
+    buf_release(&map);
+    buf_release(&altw);
+    buf_release(&termw);
+    return rc ? FD_ELIMIT : 0;
+}
+
+int kb_search_run(struct db *db, const char *query, const char *locale, int limit,
+                  enum kb_search_mode mode, struct kb_hit **hits, int *nhits, struct fd_error *err)
+{
+    struct kb__conn *cc = conn_of(db);
+    if (!cc)
+        return fd_fail(err, FD_EINVAL, "q", "search is not set up on this connection");
+    const char *start;
+    size_t len;
+    trim_len(query ? query : "", &start, &len);
+    if (len == 0)
+        return fd_fail(err, FD_EINVAL, "q", "the search query is empty");
+    if (len > KB_QUERY_MAX)
+        return fd_fail(err, FD_ELIMIT, "q", "the search query is longer than %d bytes",
+                       KB_QUERY_MAX);
+    if (limit < 1 || limit > 50)
+        return fd_fail(err, FD_EINVAL, "limit", "limit must be 1..50");
+    char loc[8];
+    if (locale)
+        norm_locale(locale, loc);
+
+    struct query *q = xcalloc(1, sizeof(*q));
+    kb__tokenize(cc->ana, KB__LANG_NONE, FTS5_TOKENIZE_QUERY, start, (int)len, q, collect_query);
+    struct kb_hit *out = NULL;
+    int n = 0, rc = 0;
+    if (q->n == 0)
+        goto done;
+    struct buf expr, rk;
+    buf_init(&expr, 0);
+    buf_init(&rk, 0);
+    rc = build(db, cc, q, locale ? loc : NULL, mode, current_rank(), &expr, &rk);
+    if (rc == 0 && expr.len > 0) {
+        struct db_stmt *st;
+        if (db_prepare(db,
+                       "SELECT rowid, rank, snippet(kb_fts, 1, char(2), char(3), '…', 24) "
+                       "FROM kb_fts WHERE kb_fts MATCH ? AND rank MATCH ? "
+                       "ORDER BY rank LIMIT ?",
+                       &st)) {
+            rc = FD_EDB;
+        } else {
+            db_bind_text(st, 1, expr.ptr);
+            db_bind_text(st, 2, rk.ptr);
+            db_bind_int64(st, 3, limit);
+            out = xcalloc((size_t)limit, sizeof(*out));
+            int s = 0;
+            while (n < limit && (s = db_step(st)) == 1) {
+                struct buf sn;
+                buf_init(&sn, 0);
+                html_snippet(db_col_text(st, 2), &sn);
+                const char *r = db_col_text(st, 1);
+                out[n].id = db_col_int64(st, 0);
+                out[n].score = r ? -strtod(r, NULL) : 0;
+                out[n].snippet = buf_detach(&sn, NULL);
+                n++;
+            }
+            if (n < limit && s < 0)
+                rc = FD_EDB;
+            db_finalize(st);
+        }
+    }
+    buf_release(&expr);
+    buf_release(&rk);
+done:
+    free(q);
+    if (rc) {
+        kb_hits_free(out, n);
+        if (rc == FD_EDB)
+            fd_fail(err, rc, "q", "search failed");
+        return rc;
+    }
+    *hits = out;
+    *nhits = n;
+    return 0;
+}
+
+void kb_hits_free(struct kb_hit *hits, int n)
+{
+    if (!hits)
+        return;
+    for (int i = 0; i < n; i++)
+        free(hits[i].snippet);
+    free(hits);
+}
