@@ -847,6 +847,8 @@ static void article_page(struct http_req *req, struct http_resp *resp)
     int rc = kb_article_get(db, p.actor, p.locale, slug, &a);
     if (rc == FD_ENOTFOUND && strcmp(p.locale, "en") != 0)
         rc = kb_article_get(db, p.actor, "en", slug, &a);
+    if (rc == FD_ENOTFOUND) /* a slug shared from another language's page */
+        rc = kb_article_get_any(db, p.actor, slug, &a);
     if (rc == 0)
         have_article = 1;
     if (rc == 0)

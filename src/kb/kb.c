@@ -344,6 +344,19 @@ int kb_article_get(struct db *db, const struct auth_actor *a, const char *locale
     return 0;
 }
 
+int kb_article_get_any(struct db *db, const struct auth_actor *a, const char *slug,
+                       struct kb_article_rec *out)
+{
+    int rc = store_kb_article_get_any(db, slug, out);
+    if (rc)
+        return rc;
+    if (!visible(a, out)) {
+        kb_article_release(out);
+        return FD_ENOTFOUND;
+    }
+    return 0;
+}
+
 int kb_article_get_id(struct db *db, const struct auth_actor *a, int64_t id,
                       struct kb_article_rec *out)
 {

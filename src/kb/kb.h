@@ -58,6 +58,9 @@ int kb_article_update(struct db *db, const struct auth_actor *a, const char *loc
 /* Reads an article the caller may see (out->body owned: kb_article_release). */
 int kb_article_get(struct db *db, const struct auth_actor *a, const char *locale, const char *slug,
                    struct kb_article_rec *out);
+/* The article with this slug in whatever locale has it (links shared across languages). */
+int kb_article_get_any(struct db *db, const struct auth_actor *a, const char *slug,
+                       struct kb_article_rec *out);
 int kb_article_get_id(struct db *db, const struct auth_actor *a, int64_t id,
                       struct kb_article_rec *out);
 

@@ -177,6 +177,8 @@ int store_kb_article_update(struct db *db, const struct kb_article_rec *a);
 /* with_body: load a->body (owned, free it). */
 int store_kb_article_get(struct db *db, const char *locale, const char *slug, int with_body,
                          struct kb_article_rec *out);
+/* The article with this slug in any locale (English first), published first. */
+int store_kb_article_get_any(struct db *db, const char *slug, struct kb_article_rec *out);
 int store_kb_article_get_id(struct db *db, int64_t id, int with_body, struct kb_article_rec *out);
 
 struct kb_list_filter {

@@ -281,6 +281,19 @@ int store_kb_article_get(struct db *db, const char *locale, const char *slug, in
     return get_article(db, st, with_body, out);
 }
 
+int store_kb_article_get_any(struct db *db, const char *slug, struct kb_article_rec *out)
+{
+    struct db_stmt *st;
+    if (db_prepare(db,
+                   "SELECT " ARTICLE_COLS ", a.body_md " ARTICLE_FROM
+                   "WHERE a.slug = ? ORDER BY a.status = 'published' DESC, a.locale = 'en' DESC, "
+                   "a.id LIMIT 1",
+                   &st))
+        return FD_EDB;
+    db_bind_text(st, 1, slug);
+    return get_article(db, st, 1, out);
+}
+
 int store_kb_article_get_id(struct db *db, int64_t id, int with_body, struct kb_article_rec *out)
 {
     struct db_stmt *st;
