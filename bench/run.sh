@@ -84,3 +84,11 @@ if (Math.max(before, after) > 1.5 * Math.min(before, after))
 console.log(r.ok ? "checks: all requests 201, /tickets/counts matched every phase" : "checks: FAILED (see above)");
 process.exitCode = r.ok ? 0 : 1;
 '
+
+# ---- help-center search (in process; bench/kb_search.c, bench/kb_quality.c) ---------------
+# Built from the optimized objects of build/rel by the rules in bench/kb_search.mk.
+make --no-print-directory -f Makefile -f bench/kb_search.mk build/bench/kb_search build/bench/kb_quality
+echo
+build/bench/kb_search --articles "${BENCH_KB_ARTICLES:-100000}" --queries 1000 --tmp "$work" | grep -v '^RESULT '
+echo
+build/bench/kb_quality | grep -v '^RESULT '

@@ -44,6 +44,7 @@
 #define MAX_ALTS 6     /* alternatives (synonyms, corrections, completions) per word */
 #define MAX_PHRASES 96 /* phrases in one MATCH expression */
 #define SNIPPET_TOKENS 24
+#define ANCHOR_BUDGET 600 /* rows the final ranking is willing to score (measured) */
 
 /* ---- connections ---------------------------------------------------------------------- */
 
@@ -741,6 +742,7 @@ struct alt {
     const char *mark; /* locale code, "*" or "-" */
     int prefix;
     int weight; /* percent */
+    int64_t df; /* estimated document frequency, -1 unknown */
 };
 
 struct qword {
@@ -847,6 +849,7 @@ static void add_alt(struct qword *w, const char *text, const char *mark, int pre
     a->mark = mark;
     a->prefix = prefix;
     a->weight = weight;
+    a->df = -1;
 }
 
 /* Which vocabulary groups a query in locale (NULL = all) looks at. */
@@ -932,6 +935,60 @@ static void complete(const char *locale, struct qword *w)
                 add_alt(w, v->stem, "-", 0, 100);
         }
     }
+}
+
+/* Documents of the group holding a word with this stem (the sum over its surface forms:
+ * an upper bound). vmu held. */
+static int64_t stem_df(struct vgrp *g, const char *stem)
+{
+    size_t lo = 0, hi = g->n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (strcmp(g->by_stem[mid]->stem, stem) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    int64_t df = 0;
+    for (size_t k = lo; k < g->n && strcmp(g->by_stem[k]->stem, stem) == 0; k++)
+        df += g->by_stem[k]->df;
+    return df;
+}
+
+/* Estimates a->df from the vocabulary (vmu held); CJK stays unknown (-1). */
+static void estimate_df(struct kb__conn *cc, const char *locale, struct alt *a, int kind)
+{
+    if (kind == KB__KIND_CJK)
+        return;
+    int64_t df = 0;
+    size_t pl = strlen(a->text);
+    for (size_t gi = 0; gi < vc.ng; gi++) {
+        struct vgrp *g = &vc.g[gi];
+        if (!grp_selected(g, locale))
+            continue;
+        if (a->prefix) {
+            size_t lo = 0, hi = g->n;
+            while (lo < hi) {
+                size_t mid = (lo + hi) / 2;
+                if (strcmp(g->v[mid].w, a->text) < 0)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            size_t k = lo;
+            for (; k < g->n && k - lo < 1024 && strncmp(g->v[k].w, a->text, pl) == 0; k++)
+                df += g->v[k].df;
+            if (k - lo >= 1024)
+                df += INT32_MAX; /* too many to count: treat as very common */
+        } else if (strcmp(a->mark, "-") == 0) {
+            df += stem_df(g, a->text);
+        } else {
+            char stem[KB__WORD_MAX + 1];
+            kb__stem(cc->ana, g->lang, a->text, (int)pl, stem, (int)sizeof(stem));
+            df += stem_df(g, stem);
+        }
+    }
+    a->df = df;
 }
 
 /* ---- MATCH expression ----------------------------------------------------------------- */
@@ -1061,11 +1118,21 @@ static struct rank_data *rank_setup(const Fts5ExtensionApi *x, Fts5Context *fc, 
         if (r->avg[c] < 1)
             r->avg[c] = 1;
     }
+    /* Document frequencies estimated by the caller (argument 4); -1: count them here. */
+    const char *dfs = argc > 3 ? (const char *)sqlite3_value_text(argv[3]) : NULL;
     for (int i = 0; i < np; i++) {
+        char *end = NULL;
+        long long n = dfs ? strtoll(dfs, &end, 10) : -1;
+        if (dfs)
+            dfs = end;
         if (r->term[i] < 0)
             continue;
-        sqlite3_int64 n = 0;
-        x->xQueryPhrase(fc, i, &n, count_cb);
+        if (n < 0 || n > nrow) {
+            sqlite3_int64 c = 0;
+            if (n < 0)
+                x->xQueryPhrase(fc, i, &c, count_cb);
+            n = n > nrow ? nrow : c;
+        }
         double idf = ln(((double)nrow - (double)n + 0.5) / ((double)n + 0.5) + 1.0);
         r->idf[i] = idf > 1e-6 ? idf : 1e-6;
     }
@@ -1245,47 +1312,112 @@ static int build(struct db *db, struct kb__conn *cc, struct query *q, const char
             }
         }
     }
-    if (locked)
+    if (locked) {
+        for (int i = 0; i < q->n; i++)
+            for (int a = 0; a < q->w[i].nalt; a++)
+                estimate_df(cc, loc, &q->w[i].alt[a], q->w[i].kind);
         pthread_mutex_unlock(&vmu);
+    }
 
-    struct buf map, altw, termw;
+    /* The words that take part, with an estimate of how many documents each matches. */
+    int order[MAX_WORDS], nt = 0;
+    int64_t tdf[MAX_WORDS];
+    for (int i = 0; i < q->n; i++) {
+        if (q->w[i].stop || q->w[i].nalt == 0)
+            continue;
+        tdf[i] = 0;
+        for (int a = 0; a < q->w[i].nalt; a++)
+            tdf[i] += q->w[i].alt[a].df > 0 ? q->w[i].alt[a].df : 0;
+        order[nt++] = i;
+    }
+    /*
+     * Anchoring (final ranking): scoring a row costs a few microseconds, so rather than
+     * score every row that holds any query word, require the rarest words, as many as fit
+     * in ANCHOR_BUDGET estimated rows, and let the other words only add to the score:
+     * (rare1 OR rare2) AND (every word). When even the rarest word is too common, the two
+     * rarest must both occur. Documents holding only common words of the query are the
+     * ones this gives up; they would rank low anyway.
+     */
+    for (int i = 1; i < nt; i++)
+        for (int j = i; j > 0 && tdf[order[j]] < tdf[order[j - 1]]; j--) {
+            int t = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = t;
+        }
+    int anchor[MAX_WORDS] = {0}, nanchor = 0, both = 0;
+    if (final && nt > 1) {
+        int64_t sum = 0;
+        for (int k = 0; k < nt && (k == 0 || sum + tdf[order[k]] <= ANCHOR_BUDGET); k++) {
+            sum += tdf[order[k]];
+            anchor[order[k]] = 1;
+            nanchor++;
+        }
+        if (nanchor == 1 && tdf[order[0]] > ANCHOR_BUDGET) {
+            anchor[order[1]] = 1;
+            nanchor = 2;
+            both = 1;
+        }
+        if (nanchor == nt && !both)
+            nanchor = 0; /* every word is rare enough: a plain OR */
+    }
+
+    struct buf map, altw, termw, dfs;
     buf_init(&map, 0);
     buf_init(&altw, 0);
     buf_init(&termw, 0);
-    int nphrase = 0, nterm = 0, rc = 0;
-    for (int i = 0; i < q->n && !rc; i++) {
-        struct qword *w = &q->w[i];
-        if (w->stop)
-            continue;
-        for (int a = 0; a < w->nalt && nphrase < MAX_PHRASES && !rc; a++) {
-            rc = append_phrase(expr, w->alt[a].mark, w->alt[a].text, w->alt[a].prefix);
-            buf_printf(&map, "%d ", nterm);
-            buf_printf(&altw, "%d ", w->alt[a].weight);
-            nphrase++;
+    buf_init(&dfs, 0);
+    int nphrase = 0, rc = 0;
+    struct buf part;
+    buf_init(&part, 0);
+    /* Pass 0 writes the anchor (if any), pass 1 every word. */
+    for (int pass = nanchor ? 0 : 1; pass < 2 && !rc; pass++) {
+        buf_reset(&part);
+        for (int ti = 0; ti < nt && !rc; ti++) {
+            struct qword *w = &q->w[order[ti]];
+            if (pass == 0 && !anchor[order[ti]])
+                continue;
+            if (pass == 0 && both && part.len)
+                rc = buf_puts(&part, " AND ");
+            if (pass == 0 && both)
+                rc = rc ? rc : buf_puts(&part, "(");
+            struct buf one;
+            buf_init(&one, 0);
+            for (int a = 0; a < w->nalt && nphrase < MAX_PHRASES && !rc; a++) {
+                rc = append_phrase(both && pass == 0 ? &one : &part, w->alt[a].mark, w->alt[a].text,
+                                   w->alt[a].prefix);
+                buf_printf(&map, "%d ", ti);
+                buf_printf(&altw, "%d ", w->alt[a].weight);
+                buf_printf(&dfs, "%lld ", (long long)w->alt[a].df);
+                nphrase++;
+            }
+            if (pass == 0 && both) {
+                rc = rc ? rc : buf_printf(&part, "%s)", one.ptr);
+            }
+            buf_release(&one);
+            if (pass == 1)
+                buf_printf(&termw, "%d ", w->weight);
         }
-        buf_printf(&termw, "%d ", w->weight);
-        nterm++;
+        if (!rc && part.len)
+            rc = buf_printf(expr, "%s(%s)", expr->len ? " AND " : "", part.ptr);
     }
-    if (!rc && loc) {
-        struct buf e2;
-        buf_init(&e2, 0);
-        rc = buf_printf(&e2, "(%s) AND \"%cL%c%s\"", expr->ptr, KB__MARK, KB__MARK, loc);
-        buf_reset(expr);
-        if (!rc)
-            rc = buf_append(expr, e2.ptr, e2.len);
-        buf_release(&e2);
+    buf_release(&part);
+    if (!rc && loc && expr->len) {
+        rc = buf_printf(expr, " AND \"%cL%c%s\"", KB__MARK, KB__MARK, loc);
         buf_printf(&map, "-1 ");
         buf_printf(&altw, "0 ");
+        buf_printf(&dfs, "0 ");
     }
     if (!rc) {
         if (final)
-            rc = buf_printf(rk, "fdrank('%s', '%s', '%s')", map.ptr, altw.ptr, termw.ptr);
+            rc = buf_printf(rk, "fdrank('%s', '%s', '%s', '%s')", map.ptr, altw.ptr, termw.ptr,
+                            dfs.ptr);
         else
             rc = buf_puts(rk, "bm25(10.0, 1.0, 3.0, 0.0)");
     }
     buf_release(&map);
     buf_release(&altw);
     buf_release(&termw);
+    buf_release(&dfs);
     return rc ? FD_ELIMIT : 0;
 }
 

@@ -1,11 +1,12 @@
 /*
- * Attachments: content-addressed files under DATA_DIR/attachments/xx/<sha256>, written
- * to a temporary file, fsync'd and renamed before the row that points to them is
- * committed, so an acknowledged attachment is never a dangling row.
+ * Attachments: content-addressed blobs (core/blob.h) under DATA_DIR/attachments, made
+ * durable before the row that points to them is committed, so an acknowledged
+ * attachment is never a dangling row.
  */
 #include "tickets.h"
 
 #include "../auth/auth.h"
+#include "../core/blob.h"
 #include "../core/err.h"
 #include "../core/timeutil.h"
 #include "../store/store.h"
@@ -75,59 +76,9 @@ static int safe_filename(const char *in, char *out, size_t n)
     return j ? 0 : FD_EINVAL;
 }
 
-static int mkdir_p(const char *path)
+static void blob_dir(const char *data_dir, char *out, size_t n)
 {
-    if (mkdir(path, 0700) == 0 || errno == EEXIST)
-        return 0;
-    return FD_EIO;
-}
-
-static void blob_path(const char *data_dir, const char *sha, char *out, size_t n)
-{
-    snprintf(out, n, "%s/attachments/%.2s/%s", data_dir, sha, sha);
-}
-
-static int write_blob(const char *data_dir, const char *sha, const void *data, size_t len)
-{
-    char dir[2048], path[2048], tmp[2100];
-    snprintf(dir, sizeof(dir), "%s/attachments", data_dir);
-    if (mkdir_p(dir))
-        return FD_EIO;
-    snprintf(dir, sizeof(dir), "%s/attachments/%.2s", data_dir, sha);
-    if (mkdir_p(dir))
-        return FD_EIO;
-    blob_path(data_dir, sha, path, sizeof(path));
-    struct stat sb;
-    if (stat(path, &sb) == 0 && (size_t)sb.st_size == len)
-        return 0; /* the same content is already stored */
-    snprintf(tmp, sizeof(tmp), "%s.tmp.%d.%u", path, (int)getpid(), randombytes_random());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return FD_EIO;
-    const char *p = data;
-    size_t left = len;
-    while (left) {
-        ssize_t w = write(fd, p, left);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            close(fd);
-            unlink(tmp);
-            return FD_EIO;
-        }
-        p += w;
-        left -= (size_t)w;
-    }
-    if (fsync(fd) != 0 || close(fd) != 0 || rename(tmp, path) != 0) {
-        unlink(tmp);
-        return FD_EIO;
-    }
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        fsync(dfd);
-        close(dfd);
-    }
-    return 0;
+    snprintf(out, n, "%s/attachments", data_dir);
 }
 
 int tickets_attachment_add(struct db *db, const struct auth_actor *a, int64_t ticket_id,
@@ -157,10 +108,10 @@ int tickets_attachment_add(struct db *db, const struct auth_actor *a, int64_t ti
         return FD_ENOMEM;
     if ((rc = tickets_get(db, a, ticket_id, t)))
         goto out;
-    unsigned char h[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256(h, data, len);
-    sodium_bin2hex(att.sha256, sizeof(att.sha256), h, sizeof(h));
-    if ((rc = write_blob(data_dir, att.sha256, data, len)))
+    char dir[2048];
+    blob_dir(data_dir, dir, sizeof(dir));
+    fd_sha256_hex(data, len, att.sha256);
+    if ((rc = fd_blob_put(dir, att.sha256, data, len)))
         goto out;
     att.ticket_id = ticket_id;
     att.uploader_id = a->user.id;
@@ -215,6 +166,37 @@ int tickets_attachment_get(struct db *db, const struct auth_actor *a, int64_t id
             return FD_ENOTFOUND;
     }
     *out = att;
-    blob_path(data_dir, att.sha256, path, pathlen);
+    char dir[2048];
+    blob_dir(data_dir, dir, sizeof(dir));
+    fd_blob_path(dir, att.sha256, path, pathlen);
     return 0;
+}
+
+int tickets_attach_in_txn(struct db *db, int64_t uploader_id, int64_t ticket_id,
+                          int64_t message_id, const char *data_dir, const char *filename,
+                          const void *data, size_t len, size_t max, struct fd_error *err)
+{
+    if (len > max)
+        return fd_fail(err, FD_ELIMIT, "attachment", "attachment larger than %zu bytes", max);
+    struct attachment_rec att;
+    memset(&att, 0, sizeof(att));
+    if (safe_filename(filename && *filename ? filename : "attachment", att.filename,
+                      sizeof(att.filename)))
+        snprintf(att.filename, sizeof(att.filename), "attachment");
+    /* Mail attachments are kept whatever their type (they are part of the record); the
+     * download route serves types outside the allowed list as octet-stream. */
+    if (sniff(data, len, att.content_type, sizeof(att.content_type)))
+        snprintf(att.content_type, sizeof(att.content_type), "application/octet-stream");
+    char dir[2048];
+    blob_dir(data_dir, dir, sizeof(dir));
+    fd_sha256_hex(data, len, att.sha256);
+    int rc = fd_blob_put(dir, att.sha256, data, len);
+    if (rc)
+        return rc;
+    att.ticket_id = ticket_id;
+    att.message_id = message_id;
+    att.uploader_id = uploader_id;
+    att.size = (int64_t)len;
+    att.created_at = fd_now_ms();
+    return store_attachment_insert(db, &att);
 }

@@ -79,8 +79,13 @@ static int requester_for(struct db *db, const char *email, const char *name, str
     return store_user_insert(db, u, "!", &u->id);
 }
 
-int tickets_create(struct db *db, const struct auth_actor *a, const struct ticket_input *in,
-                   struct ticket_rec *out, int64_t *message_id, struct fd_error *err)
+/*
+ * channel: set by a trusted channel (mail intake) for any requester; NULL for the API,
+ * where only staff may set in->channel. in_txn: the caller holds a write transaction.
+ */
+static int create_impl(struct db *db, const struct auth_actor *a, const struct ticket_input *in,
+                       const char *channel, int in_txn, struct ticket_rec *out,
+                       int64_t *message_id, struct fd_error *err)
 {
     int rc;
     if ((rc = check_text(in->subject, "subject", FD_SUBJECT_MAX, err)) ||
@@ -93,7 +98,7 @@ int tickets_create(struct db *db, const struct auth_actor *a, const struct ticke
     if (in->channel && !one_of(in->channel, channels))
         return fd_fail(err, FD_EINVAL, "channel",
                        "channel must be web, email, chat, social or api");
-    if (!auth_is_staff(a) && (in->channel || in->requester_email))
+    if (!auth_is_staff(a) && ((in->channel && !channel) || in->requester_email))
         return fd_fail(err, FD_EFORBIDDEN, in->channel ? "channel" : "requester_email",
                        "only agents may set %s", in->channel ? "channel" : "requester_email");
     if (in->ntags > FD_TAGS_MAX)
@@ -107,7 +112,7 @@ int tickets_create(struct db *db, const struct auth_actor *a, const struct ticke
     struct ticket_rec *t = calloc(1, sizeof(*t));
     if (!t)
         return FD_ENOMEM;
-    if ((rc = db_begin_write(db)))
+    if (!in_txn && (rc = db_begin_write(db)))
         goto out;
     struct department_rec d;
     rc = store_department_by_slug(db, in->department, &d);
@@ -126,10 +131,8 @@ int tickets_create(struct db *db, const struct auth_actor *a, const struct ticke
     t->department_id = d.id;
     snprintf(t->department, sizeof(t->department), "%s", d.slug);
     t->tier = 1;
-    snprintf(t->channel, sizeof(t->channel), "%s",
-             in->channel    ? in->channel
-             : a->via_token ? "api"
-                            : "web");
+    const char *ch = channel ? channel : in->channel ? in->channel : a->via_token ? "api" : "web";
+    snprintf(t->channel, sizeof(t->channel), "%s", ch);
     t->requester_id = requester.id;
 #define COPY_OPT(f, src) snprintf(t->f, sizeof(t->f), "%s", (src) ? (src) : "")
     COPY_OPT(exchange_uid, in->exchange_uid);
@@ -142,6 +145,8 @@ int tickets_create(struct db *db, const struct auth_actor *a, const struct ticke
     for (int i = 0; i < in->ntags; i++)
         snprintf(t->tags[t->ntags++], FD_TAG_MAX + 1, "%s", in->tags[i]);
     t->created_at = t->updated_at = now;
+    if (channel && in->follow_up_of)
+        t->follow_up_of = in->follow_up_of;
     if ((rc = store_ticket_insert(db, t)))
         goto out;
     struct message_rec m = {0};
@@ -159,15 +164,36 @@ int tickets_create(struct db *db, const struct auth_actor *a, const struct ticke
     if ((rc = event(db, t->id, a->user.id, "message_added", NULL,
                     json_pack("{s:I, s:b}", "message_id", (json_int_t)m.id, "internal", 0), now)))
         goto out;
-    if ((rc = db_commit(db)))
+    if (!in_txn && (rc = db_commit(db)))
         goto out;
     if (message_id)
         *message_id = m.id;
     rc = store_ticket_get(db, t->id, out);
 out:
-    db_rollback(db);
+    if (!in_txn)
+        db_rollback(db);
     free(t);
     return rc;
+}
+
+int tickets_customer_for_email(struct db *db, const char *email, const char *name,
+                               struct user_rec *out, struct fd_error *err)
+{
+    struct fd_error local = {0};
+    return requester_for(db, email, name, out, err ? err : &local);
+}
+
+int tickets_create(struct db *db, const struct auth_actor *a, const struct ticket_input *in,
+                   struct ticket_rec *out, int64_t *message_id, struct fd_error *err)
+{
+    return create_impl(db, a, in, NULL, 0, out, message_id, err);
+}
+
+int tickets_create_in_txn(struct db *db, const struct auth_actor *a, const char *channel,
+                          const struct ticket_input *in, struct ticket_rec *out,
+                          int64_t *message_id, struct fd_error *err)
+{
+    return create_impl(db, a, in, channel, 1, out, message_id, err);
 }
 
 int tickets_get(struct db *db, const struct auth_actor *a, int64_t id, struct ticket_rec *out)
@@ -334,9 +360,9 @@ static int follow_up(struct db *db, const struct auth_actor *a, struct ticket_re
                  json_pack("{s:s}", "follow_up", ref), now);
 }
 
-int tickets_reply(struct db *db, const struct auth_actor *a, int64_t id, const char *body,
-                  int internal, const int64_t *attachment_ids, int nattachments,
-                  struct ticket_rec *out, int64_t *message_id, struct fd_error *err)
+static int reply_impl(struct db *db, const struct auth_actor *a, int64_t id, const char *body,
+                      int internal, const int64_t *attachment_ids, int nattachments, int in_txn,
+                      struct ticket_rec *out, int64_t *message_id, struct fd_error *err)
 {
     int rc;
     if ((rc = check_text(body, "body", FD_BODY_MAX, err)))
@@ -346,9 +372,9 @@ int tickets_reply(struct db *db, const struct auth_actor *a, int64_t id, const c
     struct ticket_rec *t = calloc(1, sizeof(*t));
     if (!t)
         return FD_ENOMEM;
-    if ((rc = db_begin_write(db)))
+    if (!in_txn && (rc = db_begin_write(db)))
         goto out;
-    if ((rc = tickets_get(db, a, id, t)))
+    if ((rc = in_txn ? store_ticket_get(db, id, t) : tickets_get(db, a, id, t)))
         goto out;
     int64_t now = fd_now_ms();
     int staff = auth_is_staff(a);
@@ -396,15 +422,31 @@ int tickets_reply(struct db *db, const struct auth_actor *a, int64_t id, const c
                     now)))
         goto out;
     t->updated_at = now;
-    if ((rc = store_ticket_update(db, t)) || (rc = db_commit(db)))
+    if ((rc = store_ticket_update(db, t)) || (!in_txn && (rc = db_commit(db))))
         goto out;
     if (message_id)
         *message_id = m.id;
     rc = store_ticket_get(db, t->id, out);
 out:
-    db_rollback(db);
+    if (!in_txn)
+        db_rollback(db);
     free(t);
     return rc;
+}
+
+int tickets_reply(struct db *db, const struct auth_actor *a, int64_t id, const char *body,
+                  int internal, const int64_t *attachment_ids, int nattachments,
+                  struct ticket_rec *out, int64_t *message_id, struct fd_error *err)
+{
+    return reply_impl(db, a, id, body, internal, attachment_ids, nattachments, 0, out,
+                      message_id, err);
+}
+
+int tickets_reply_in_txn(struct db *db, const struct auth_actor *a, int64_t id, const char *body,
+                         int internal, struct ticket_rec *out, int64_t *message_id,
+                         struct fd_error *err)
+{
+    return reply_impl(db, a, id, body, internal, NULL, 0, 1, out, message_id, err);
 }
 
 static void scope_filter(const struct auth_actor *a, struct ticket_filter *f)

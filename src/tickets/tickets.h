@@ -33,6 +33,7 @@ struct ticket_input {
     const char *exchange_uid, *txid, *asset, *network, *amount, *order_id;
     const char *tags[FD_TAGS_MAX];
     int ntags;
+    int64_t follow_up_of; /* channels only (tickets_create_in_txn): link to this ticket */
 };
 
 struct ticket_patch {
@@ -72,6 +73,31 @@ int tickets_update(struct db *db, const struct auth_actor *a, int64_t id,
 int tickets_reply(struct db *db, const struct auth_actor *a, int64_t id, const char *body,
                   int internal, const int64_t *attachment_ids, int nattachments,
                   struct ticket_rec *out, int64_t *message_id, struct fd_error *err);
+
+/*
+ * For other channels (mail intake): the same operations inside the caller's write
+ * transaction, so that a channel's own records commit atomically with the ticket.
+ * channel ("email", "chat", "social") is set for the ticket whoever the requester is.
+ * On failure the caller must roll back. A reply to a closed ticket opens the follow-up
+ * as in tickets_reply.
+ */
+int tickets_create_in_txn(struct db *db, const struct auth_actor *a, const char *channel,
+                          const struct ticket_input *in, struct ticket_rec *out,
+                          int64_t *message_id, struct fd_error *err);
+/* Finds the user with this email, or creates a customer without a usable password
+ * (inside the caller's transaction). */
+int tickets_customer_for_email(struct db *db, const char *email, const char *name,
+                               struct user_rec *out, struct fd_error *err);
+/* The channel has decided that a's message belongs on ticket id (mail threading checks
+ * the sender against the requester and participants), so visibility is not rechecked. */
+int tickets_reply_in_txn(struct db *db, const struct auth_actor *a, int64_t id, const char *body,
+                         int internal, struct ticket_rec *out, int64_t *message_id,
+                         struct fd_error *err);
+/* Stores a file for a message inside the caller's write transaction (type sniffed; any
+ * type is kept, since mail attachments are the record). Returns 0, FD_ELIMIT, FD_EIO. */
+int tickets_attach_in_txn(struct db *db, int64_t uploader_id, int64_t ticket_id,
+                          int64_t message_id, const char *data_dir, const char *filename,
+                          const void *data, size_t len, size_t max, struct fd_error *err);
 
 /* Lists within the actor's scope (f's scope fields are overridden for customers/agents). */
 typedef int (*tickets_cb)(void *ctx, const struct ticket_rec *t);
