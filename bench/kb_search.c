@@ -7,8 +7,13 @@
  * typo) and PREFIX mode (the first words of a question, the last one cut short), with the
  * final ranking. Prints build time and p50/p99/max latency, and RESULT lines for scripts.
  *
- * Usage: kb_search [--csv FILE] [--articles N] [--queries Q] [--tmp DIR]
- * Loops are bounded by N and Q; the temporary directory is removed at the end.
+ * Usage: kb_search [--csv FILE] [--articles N] [--queries Q] [--tmp DIR] [--data DIR]
+ *                  [--slow K] [--optimize]
+ * Loops are bounded by N and Q; the temporary directory is removed at the end. --data DIR
+ * keeps the store in DIR instead (created if missing) and reuses the index found there
+ * (built with the same --articles), which saves the build when iterating. --slow K prints
+ * the K slowest queries of each mode. --optimize merges the index into one segment (FTS5
+ * 'optimize') before the queries.
  */
 #include "core/err.h"
 #include "kb/search.h"
@@ -18,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #define MAX_ROWS 20000
@@ -123,6 +129,17 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+struct timed {
+    double ms;
+    long qi;
+};
+
+static int cmp_timed(const void *a, const void *b)
+{
+    double x = ((const struct timed *)a)->ms, y = ((const struct timed *)b)->ms;
+    return x > y ? -1 : x < y;
+}
+
 static void report(const char *label, double *ms, int n, int64_t hits)
 {
     qsort(ms, (size_t)n, sizeof(double), cmp_double);
@@ -155,7 +172,9 @@ static void typo_variant(const char *s, char *out, size_t cap)
 int main(int argc, char **argv)
 {
     const char *csv = "/work/shared/corpora/banking77/train.csv", *tmp = getenv("TMPDIR");
-    long narticles = 100000, nqueries = 2000;
+    const char *data = NULL;
+    long narticles = 100000, nqueries = 2000, nslow = 0;
+    int optimize = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--csv") == 0 && i + 1 < argc)
             csv = argv[++i];
@@ -165,9 +184,15 @@ int main(int argc, char **argv)
             nqueries = strtol(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--tmp") == 0 && i + 1 < argc)
             tmp = argv[++i];
+        else if (strcmp(argv[i], "--data") == 0 && i + 1 < argc)
+            data = argv[++i];
+        else if (strcmp(argv[i], "--optimize") == 0)
+            optimize = 1;
+        else if (strcmp(argv[i], "--slow") == 0 && i + 1 < argc)
+            nslow = strtol(argv[++i], NULL, 10);
         else {
             fprintf(stderr, "usage: kb_search [--csv FILE] [--articles N] [--queries Q] "
-                            "[--tmp DIR]\n");
+                            "[--tmp DIR] [--data DIR] [--slow K] [--optimize]\n");
             return 2;
         }
     }
@@ -179,9 +204,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "kb_search: cannot read %s\n", csv);
         return 1;
     }
+    if (nslow < 0 || nslow > nqueries)
+        nslow = nqueries;
     char dir[512];
-    int dn = snprintf(dir, sizeof(dir), "%s/fd-kbsearch-XXXXXX", tmp ? tmp : "/tmp");
-    if (dn < 0 || (size_t)dn >= sizeof(dir) || !mkdtemp(dir)) {
+    int dn = data ? snprintf(dir, sizeof(dir), "%s", data)
+                  : snprintf(dir, sizeof(dir), "%s/fd-kbsearch-XXXXXX", tmp ? tmp : "/tmp");
+    if (data && dn > 0 && (size_t)dn < sizeof(dir))
+        mkdir(dir, 0700);
+    if (dn < 0 || (size_t)dn >= sizeof(dir) || (!data && !mkdtemp(dir))) {
         fprintf(stderr, "kb_search: cannot create a temporary directory\n");
         return 1;
     }
@@ -202,9 +232,22 @@ int main(int argc, char **argv)
            nintents, narticles, nqueries);
 
     /* ---- index ---- */
+    int64_t have = 0;
+    struct db_stmt *cst;
+    if (db_prepare(db, "SELECT count(*) FROM kb_fts", &cst) == 0) {
+        if (db_step(cst) == 1)
+            have = db_col_int64(cst, 0);
+        db_finalize(cst);
+    }
+    if (have > 0 && have != narticles) {
+        fprintf(stderr, "kb_search: %s holds %lld articles, not %ld\n", dir, (long long)have,
+                narticles);
+        store_release(s, db);
+        goto out;
+    }
     double t0 = now_ms();
     char body[4096], tags[256];
-    for (long i = 0; i < narticles; i++) {
+    for (long i = have ? narticles : 0; i < narticles; i++) {
         if (i % 1000 == 0 && db_begin_write(db))
             break;
         const struct row *r = &rows[i % nrows];
@@ -234,10 +277,21 @@ int main(int argc, char **argv)
     double build_ms = now_ms() - t0;
     printf("index build            %ld articles in %.1f s (%.0f articles/s)\n", narticles,
            build_ms / 1e3, (double)narticles / (build_ms / 1e3));
-    printf("RESULT kb_search_build_s=%.2f\n", build_ms / 1e3);
+    if (optimize) {
+        double o0 = now_ms();
+        if (db_exec(db, "INSERT INTO kb_fts (kb_fts) VALUES ('optimize')"))
+            fprintf(stderr, "kb_search: optimize failed: %s\n", db_errmsg(db));
+        printf("index optimize         %.1f s\n", (now_ms() - o0) / 1e3);
+    }
+    if (have)
+        printf("index reused           %ld articles in %s\n", narticles, dir);
+    else
+        printf("RESULT kb_search_build_s=%.2f\n", build_ms / 1e3);
 
     /* ---- queries ---- */
     double *ms = calloc((size_t)nqueries, sizeof(double));
+    struct timed *tq = calloc((size_t)nqueries, sizeof(*tq));
+    char(*qtext)[KB_QUERY_MAX + 1] = nslow ? calloc((size_t)nqueries, sizeof(*qtext)) : NULL;
     for (int mode = 0; mode < 3; mode++) {
         int64_t hits = 0;
         rng = 12345;
@@ -269,9 +323,15 @@ int main(int argc, char **argv)
             double a = now_ms();
             int rc = kb_search_run(db, q, "en", 10, m, &h, &nh, &err);
             ms[qi] = now_ms() - a;
+            tq[qi].ms = ms[qi];
+            tq[qi].qi = qi;
+            if (qtext)
+                memcpy(qtext[qi], q, sizeof(q));
             if (rc) {
                 fprintf(stderr, "kb_search: query \"%s\" failed: %s\n", q, fd_strerror(rc));
                 free(ms);
+                free(tq);
+                free(qtext);
                 store_release(s, db);
                 goto out;
             }
@@ -279,12 +339,21 @@ int main(int argc, char **argv)
             kb_hits_free(h, nh);
         }
         report(mode == 0 ? "full" : mode == 1 ? "full_typos" : "prefix", ms, (int)nqueries, hits);
+        if (nslow) {
+            qsort(tq, (size_t)nqueries, sizeof(*tq), cmp_timed);
+            for (long k = 0; k < nslow; k++)
+                printf("  slow %8.3f ms  \"%s\"\n", tq[k].ms, qtext[tq[k].qi]);
+        }
     }
     free(ms);
+    free(tq);
+    free(qtext);
     store_release(s, db);
     status = 0;
 out:
     store_close(s);
+    if (data)
+        return status;
     char cmd[600];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
     if (system(cmd) != 0)

@@ -8,10 +8,14 @@
 #include "core/config.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "core/xalloc.h"
 #include "demo/demo.h"
 #include "http/http.h"
 #include "kb/kb.h"
 #include "kb/search.h"
+#include "mail/mail.h"
+
+#include <curl/curl.h>
 #include "store/store.h"
 
 #include <getopt.h>
@@ -35,6 +39,9 @@ static void usage(FILE *f)
             "  demo      load demo departments, agents, customers and tickets\n"
             "  user      add, list, disable, enable users or change a password\n"
             "  kb        import, export or reindex the help center\n"
+            "  mailgate  deliver one email from an MTA (stdin) to the running server\n"
+            "  token     create an API token (e.g. for the mailgate)\n"
+            "  dkim      generate a DKIM key and print its DNS record\n"
             "  config    print every setting with its value and environment variable\n\n"
             "Run 'frontdesk <command> --help' for a command's options.\n"
             "Common options: --config FILE, --data-dir DIR (env FRONTDESK_DATA_DIR).\n",
@@ -59,7 +66,14 @@ enum {
     OPT_PW_STDIN,
     OPT_HELP,
     OPT_KB_EDITOR,
-    OPT_KB_DIR
+    OPT_KB_DIR,
+    OPT_URL,
+    OPT_ADDRESS,
+    OPT_TOKEN_FILE,
+    OPT_SCOPES,
+    OPT_DOMAIN,
+    OPT_SELECTOR,
+    OPT_KEY
 };
 
 static int load_config(struct common *c, int argc, char **argv)
@@ -198,6 +212,63 @@ static int parse_common(struct common *c, int ch, const char *arg)
     return 0;
 }
 
+/* ---- mail settings ------------------------------------------------------------ */
+
+static void mail_config_from(const struct fd_config *cfg, struct mail_config *m)
+{
+    mail_init();
+    memset(m, 0, sizeof(*m));
+    m->data_dir = cfg->data_dir;
+    m->domain = cfg->mail_domain;
+    m->default_department = cfg->mail_default_department;
+    m->base_url = cfg->base_url;
+    m->attachment_max = (size_t)cfg->attachment_max;
+    m->ack_per_hour = (int)cfg->mail_ack_per_hour;
+}
+
+/* Splits imap_urls (comma-separated) into a NULL-terminated list; the caller frees both. */
+static void worker_config_from(const struct fd_config *cfg, const struct mail_config *m,
+                               struct mail_worker_config *w, char **buf, const char ***urls)
+{
+    memset(w, 0, sizeof(*w));
+    w->mail = *m;
+    w->smtp.url = cfg->smtp_url[0] ? cfg->smtp_url : NULL;
+    w->smtp.username = cfg->smtp_username[0] ? cfg->smtp_username : NULL;
+    w->smtp.password = cfg->smtp_password[0] ? cfg->smtp_password : NULL;
+    w->smtp.timeout_s = 30;
+    w->poll_ms = cfg->mail_poll_ms;
+    w->retry_base_s = cfg->mail_retry_base_s;
+    w->max_attempts = (int)cfg->mail_max_attempts;
+    w->imap_username = cfg->imap_username[0] ? cfg->imap_username : NULL;
+    w->imap_password = cfg->imap_password[0] ? cfg->imap_password : NULL;
+    *buf = strdup(cfg->imap_urls);
+    size_t n = 1;
+    for (const char *p = cfg->imap_urls; *p; p++)
+        n += *p == ',';
+    *urls = calloc(n + 1, sizeof(char *));
+    size_t k = 0;
+    char *save = NULL;
+    for (char *t = strtok_r(*buf, ",", &save); t && k < n; t = strtok_r(NULL, ",", &save))
+        if (*t)
+            (*urls)[k++] = t;
+    w->imap_urls = *urls;
+}
+
+static int dkim_setup(const struct fd_config *cfg)
+{
+    if (!cfg->dkim_domain[0] && !cfg->dkim_selector[0] && !cfg->dkim_key[0])
+        return 0;
+    struct fd_error err = {0};
+    if (!cfg->dkim_domain[0] || !cfg->dkim_selector[0] || !cfg->dkim_key[0] ||
+        mail_dkim_configure(cfg->dkim_domain, cfg->dkim_selector, cfg->dkim_key, &err)) {
+        fprintf(stderr, "frontdesk: DKIM: %s\n",
+                err.message[0] ? err.message
+                               : "set dkim_domain, dkim_selector and dkim_key together");
+        return -1;
+    }
+    return 0;
+}
+
 /* ---- serve ----------------------------------------------------------------- */
 
 static void metrics_fn(void *appv, void *bufv)
@@ -259,8 +330,13 @@ static int cmd_serve(int argc, char **argv)
     app.limits.session_ttl_ms = c.cfg.session_ttl_s * 1000;
     app.limits.login_max_failures = c.cfg.login_max_failures;
     app.limits.login_window_ms = c.cfg.login_window_s * 1000;
-    api_register((size_t)c.cfg.attachment_max);
+    mail_config_from(&c.cfg, &app.mail);
+    api_register((size_t)c.cfg.attachment_max, (size_t)c.cfg.mail_max);
     http_set_metrics_fn(metrics_fn);
+    if (dkim_setup(&c.cfg)) {
+        store_close(store);
+        return 1;
+    }
 
     /* Block the stop signals before any thread starts, so only sigwait sees them. */
     sigset_t set;
@@ -278,6 +354,13 @@ static int cmd_serve(int argc, char **argv)
         store_close(store);
         return 1;
     }
+    struct mail_worker_config wcfg;
+    char *imap_buf = NULL;
+    const char **imap = NULL;
+    worker_config_from(&c.cfg, &app.mail, &wcfg, &imap_buf, &imap);
+    struct mail_worker *worker = NULL;
+    if (mail_worker_start(store, &wcfg, &worker))
+        log_printf(LOG_ERR, "main", "msg=\"cannot start the mail worker\"");
     char host[128];
     snprintf(host, sizeof(host), "%s", c.cfg.listen);
     char *colon = strrchr(host, ':');
@@ -293,7 +376,11 @@ static int cmd_serve(int argc, char **argv)
     sigwait(&set, &sig);
     log_printf(LOG_INFO, "main", "msg=\"stopping\" signal=%d", sig);
     http_server_stop(srv);
+    mail_worker_stop(worker);
+    free(imap);
+    free(imap_buf);
     store_close(store);
+    mail_shutdown();
     log_printf(LOG_INFO, "main", "msg=\"stopped\"");
     return 0;
 }
@@ -622,6 +709,283 @@ static int cmd_kb(int argc, char **argv)
     return rc;
 }
 
+/* ---- mailgate ----------------------------------------------------------------- */
+
+/* sysexits.h: the MTA keeps a message on EX_TEMPFAIL and bounces it on EX_DATAERR. */
+#define EX_OK_ 0
+#define EX_DATAERR_ 65
+#define EX_TEMPFAIL_ 75
+
+static size_t collect(char *p, size_t size, size_t n, void *ud)
+{
+    struct buf *b = ud;
+    if (buf_append(b, p, size * n) != 0)
+        return 0;
+    return size * n;
+}
+
+static int cmd_mailgate(int argc, char **argv)
+{
+    static const char *help =
+        "Usage: frontdesk mailgate --url URL [--address ADDR] [--token-file FILE]\n\n"
+        "Reads one raw email on standard input and hands it to the running server\n"
+        "(POST URL/api/v1/mail/inbound). Exits 0 only once the message is stored durably;\n"
+        "75 (EX_TEMPFAIL) when the server is unreachable or answers 5xx, so the MTA retries\n"
+        "later; 65 (EX_DATAERR) when the message is refused for good (e.g. too large).\n"
+        "The token (scope mail:ingest, see 'frontdesk token create') comes from\n"
+        "--token-file or FRONTDESK_MAILGATE_TOKEN. --address names the recipient the MTA\n"
+        "delivered to, which picks the department.\n\n"
+        "Postfix, /etc/aliases:   deposits: \"|/usr/local/bin/frontdesk mailgate --url "
+        "http://127.0.0.1:8080 --address deposits@example.com --token-file "
+        "/etc/frontdesk/mailgate.token\"\n"
+        "or master.cf transport:  frontdesk unix - n n - - pipe flags=Rq user=frontdesk\n"
+        "  argv=/usr/local/bin/frontdesk mailgate --url http://127.0.0.1:8080 --address "
+        "${recipient}\n";
+    static const struct option opts[] = {{"url", required_argument, 0, OPT_URL},
+                                         {"address", required_argument, 0, OPT_ADDRESS},
+                                         {"token-file", required_argument, 0, OPT_TOKEN_FILE},
+                                         {"config", required_argument, 0, OPT_CONFIG},
+                                         {"help", no_argument, 0, OPT_HELP},
+                                         {0, 0, 0, 0}};
+    struct common c;
+    if (load_config(&c, argc, argv))
+        return EX_TEMPFAIL_;
+    const char *url = NULL, *address = NULL, *token_file = NULL;
+    int ch;
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (ch) {
+        case OPT_HELP: fputs(help, stdout); return 0;
+        case OPT_URL: url = optarg; break;
+        case OPT_ADDRESS: address = optarg; break;
+        case OPT_TOKEN_FILE: token_file = optarg; break;
+        case OPT_CONFIG: break;
+        default: fputs(help, stderr); return EX_TEMPFAIL_;
+        }
+    }
+    if (!url) {
+        fprintf(stderr, "frontdesk mailgate: --url is required\n");
+        return EX_TEMPFAIL_;
+    }
+    char token[256] = "";
+    if (token_file) {
+        FILE *f = fopen(token_file, "r");
+        if (!f || !fgets(token, sizeof(token), f)) {
+            fprintf(stderr, "frontdesk mailgate: cannot read the token file %s\n", token_file);
+            if (f)
+                fclose(f);
+            return EX_TEMPFAIL_;
+        }
+        fclose(f);
+    } else if (getenv("FRONTDESK_MAILGATE_TOKEN")) {
+        snprintf(token, sizeof(token), "%s", getenv("FRONTDESK_MAILGATE_TOKEN"));
+    }
+    token[strcspn(token, "\r\n ")] = '\0';
+    if (!token[0]) {
+        fprintf(stderr,
+                "frontdesk mailgate: no token (--token-file or FRONTDESK_MAILGATE_TOKEN)\n");
+        return EX_TEMPFAIL_;
+    }
+    struct buf msg;
+    buf_init(&msg, (size_t)c.cfg.mail_max);
+    char chunk[65536];
+    size_t n;
+    int too_big = 0;
+    while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0)
+        if (buf_append(&msg, chunk, n) != 0)
+            too_big = 1;
+    if (ferror(stdin)) {
+        buf_release(&msg);
+        fprintf(stderr, "frontdesk mailgate: cannot read the message from stdin\n");
+        return EX_TEMPFAIL_;
+    }
+    if (too_big || msg.len == 0) {
+        buf_release(&msg);
+        fprintf(stderr, "frontdesk mailgate: %s\n",
+                too_big ? "the message is larger than mail_max" : "empty message");
+        return EX_DATAERR_;
+    }
+    mail_init();
+    CURL *curl = curl_easy_init();
+    struct buf answer;
+    buf_init(&answer, 64 * 1024);
+    char *full = NULL;
+    if (address) {
+        char *esc = curl_easy_escape(curl, address, 0);
+        full = xasprintf("%s/api/v1/mail/inbound?address=%s", url, esc ? esc : "");
+        curl_free(esc);
+    } else {
+        full = xasprintf("%s/api/v1/mail/inbound", url);
+    }
+    char *authz = xasprintf("Authorization: Bearer %s", token);
+    struct curl_slist *hdrs = curl_slist_append(NULL, "Content-Type: message/rfc822");
+    hdrs = curl_slist_append(hdrs, authz);
+    hdrs = curl_slist_append(hdrs, "Expect:");
+    curl_easy_setopt(curl, CURLOPT_URL, full);
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, msg.ptr);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)msg.len);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT, 120L);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &answer);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    CURLcode cc = curl_easy_perform(curl);
+    long status = 0;
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    int code;
+    if (cc != CURLE_OK) {
+        fprintf(stderr, "frontdesk mailgate: %s: %s; the MTA should retry\n", url,
+                curl_easy_strerror(cc));
+        code = EX_TEMPFAIL_;
+    } else if (status == 200 || status == 201) {
+        code = EX_OK_;
+    } else if (status >= 500 || status == 429 || status == 408 || status == 401 || status == 403) {
+        fprintf(stderr, "frontdesk mailgate: the server answered %ld: %.300s\n", status,
+                answer.ptr ? answer.ptr : "");
+        code = EX_TEMPFAIL_;
+    } else {
+        fprintf(stderr, "frontdesk mailgate: the message was refused (%ld): %.300s\n", status,
+                answer.ptr ? answer.ptr : "");
+        code = EX_DATAERR_;
+    }
+    curl_slist_free_all(hdrs);
+    curl_easy_cleanup(curl);
+    free(full);
+    sodium_memzero(authz, strlen(authz));
+    free(authz);
+    sodium_memzero(token, sizeof(token));
+    buf_release(&answer);
+    buf_release(&msg);
+    mail_shutdown();
+    return code;
+}
+
+/* ---- token / dkim ----------------------------------------------------------------- */
+
+static int cmd_token(int argc, char **argv)
+{
+    static const char *help =
+        "Usage: frontdesk token create --email E --name N --scopes S[,S...] [--data-dir DIR]\n\n"
+        "Creates an API token for the staff user E and prints it once. Scopes:\n"
+        "tickets:read, tickets:write, users:read, mail:ingest (the mailgate).\n";
+    if (argc < 2 || strcmp(argv[1], "create") != 0) {
+        int h = argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0);
+        fputs(help, h ? stdout : stderr);
+        return h ? 0 : 2;
+    }
+    static const struct option opts[] = {{"data-dir", required_argument, 0, OPT_DATA_DIR},
+                                         {"config", required_argument, 0, OPT_CONFIG},
+                                         {"email", required_argument, 0, OPT_EMAIL},
+                                         {"name", required_argument, 0, OPT_NAME},
+                                         {"scopes", required_argument, 0, OPT_SCOPES},
+                                         {"help", no_argument, 0, OPT_HELP},
+                                         {0, 0, 0, 0}};
+    struct common c;
+    if (load_config(&c, argc, argv))
+        return 2;
+    const char *email = NULL, *name = NULL, *scopes = NULL;
+    int ch;
+    optind = 2;
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (ch) {
+        case OPT_HELP: fputs(help, stdout); return 0;
+        case OPT_CONFIG: break;
+        case OPT_EMAIL: email = optarg; break;
+        case OPT_NAME: name = optarg; break;
+        case OPT_SCOPES: scopes = optarg; break;
+        default:
+            if (parse_common(&c, ch, optarg) != 0)
+                return 2;
+        }
+    }
+    if (!email || !name || !scopes) {
+        fprintf(stderr, "frontdesk token create: --email, --name and --scopes are required\n");
+        return 2;
+    }
+    unsigned bits = 0;
+    char sc[256];
+    snprintf(sc, sizeof(sc), "%s", scopes);
+    char *save = NULL;
+    for (char *s = strtok_r(sc, ",", &save); s; s = strtok_r(NULL, ",", &save)) {
+        unsigned b = auth_scope_parse(s);
+        if (!b) {
+            fprintf(stderr, "frontdesk token create: unknown scope \"%s\"\n", s);
+            return 2;
+        }
+        bits |= b;
+    }
+    if (finish_config(&c))
+        return 2;
+    struct store *s;
+    if (open_store(&c.cfg, 1, 0, &s))
+        return 1;
+    struct db *db = store_acquire(s);
+    struct auth_actor a;
+    memset(&a, 0, sizeof(a));
+    char norm[FD_EMAIL_MAX + 1];
+    int rc = auth_email_normalize(email, norm, sizeof(norm), NULL);
+    if (rc == 0)
+        rc = store_user_by_email(db, norm, &a.user, NULL, 0);
+    char token[AUTH_TOKEN_HEX + 8];
+    int64_t id = 0;
+    if (rc == 0)
+        rc = auth_token_create(db, &a, name, bits, token, &id);
+    store_release(s, db);
+    store_close(s);
+    if (rc) {
+        fprintf(stderr, "frontdesk token create: %s\n",
+                rc == FD_ENOTFOUND    ? "no such user"
+                : rc == FD_EFORBIDDEN ? "only staff users may hold tokens"
+                                      : fd_strerror(rc));
+        return 1;
+    }
+    printf("%s\n", token);
+    return 0;
+}
+
+static int cmd_dkim(int argc, char **argv)
+{
+    static const char *help =
+        "Usage: frontdesk dkim keygen --domain D --selector S --key FILE\n\n"
+        "Writes a new RSA private key to FILE (mode 0600) and prints the DNS TXT record to\n"
+        "publish at S._domainkey.D. Then set dkim_domain, dkim_selector and dkim_key.\n";
+    if (argc < 2 || strcmp(argv[1], "keygen") != 0) {
+        int h = argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0);
+        fputs(help, h ? stdout : stderr);
+        return h ? 0 : 2;
+    }
+    static const struct option opts[] = {{"domain", required_argument, 0, OPT_DOMAIN},
+                                         {"selector", required_argument, 0, OPT_SELECTOR},
+                                         {"key", required_argument, 0, OPT_KEY},
+                                         {"help", no_argument, 0, OPT_HELP},
+                                         {0, 0, 0, 0}};
+    const char *domain = NULL, *selector = NULL, *key = NULL;
+    int ch;
+    optind = 2;
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (ch) {
+        case OPT_HELP: fputs(help, stdout); return 0;
+        case OPT_DOMAIN: domain = optarg; break;
+        case OPT_SELECTOR: selector = optarg; break;
+        case OPT_KEY: key = optarg; break;
+        default: fputs(help, stderr); return 2;
+        }
+    }
+    if (!domain || !selector || !key) {
+        fprintf(stderr, "frontdesk dkim keygen: --domain, --selector and --key are required\n");
+        return 2;
+    }
+    mail_init();
+    struct fd_error err = {0};
+    int rc = mail_dkim_keygen(domain, selector, key, &err);
+    mail_shutdown();
+    if (rc) {
+        fprintf(stderr, "frontdesk dkim keygen: %s\n",
+                err.message[0] ? err.message : fd_strerror(rc));
+        return 1;
+    }
+    return 0;
+}
+
 static int cmd_config(int argc, char **argv)
 {
     struct common c;
@@ -674,6 +1038,12 @@ int main(int argc, char **argv)
         return cmd_config(argc, argv);
     if (strcmp(cmd, "kb") == 0)
         return cmd_kb(argc, argv);
+    if (strcmp(cmd, "mailgate") == 0)
+        return cmd_mailgate(argc, argv);
+    if (strcmp(cmd, "token") == 0)
+        return cmd_token(argc, argv);
+    if (strcmp(cmd, "dkim") == 0)
+        return cmd_dkim(argc, argv);
     fprintf(stderr, "frontdesk: unknown command \"%s\"\n\n", cmd);
     usage(stderr);
     return 2;

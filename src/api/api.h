@@ -6,6 +6,7 @@
  * HTTP router; it must run before http_server_start().
  */
 #include "../auth/auth.h"
+#include "../mail/mail.h"
 
 struct fd_config;
 struct store;
@@ -15,9 +16,11 @@ struct app {
     const struct fd_config *cfg;
     struct store *store;
     struct auth_limits limits;
+    struct mail_config mail;
 };
 
-/* attachment_max: the largest upload accepted by the attachment route. */
-void api_register(size_t attachment_max);
+/* attachment_max: the largest upload accepted by the attachment route; mail_max: the
+ * largest message the mail intake route accepts. */
+void api_register(size_t attachment_max, size_t mail_max);
 
 #endif

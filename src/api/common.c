@@ -355,8 +355,9 @@ int api_query_int(struct http_req *req, struct http_resp *resp, const char *name
     return 0;
 }
 
-void api_register(size_t attachment_max)
+void api_register(size_t attachment_max, size_t mail_max)
 {
+    api_mail_register(mail_max);
     http_set_hooks(before, after);
     api_auth_register();
     api_tickets_register(attachment_max);

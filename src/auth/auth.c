@@ -217,14 +217,17 @@ unsigned auth_scope_parse(const char *s)
         return SCOPE_TICKETS_WRITE;
     if (strcmp(s, "users:read") == 0)
         return SCOPE_USERS_READ;
+    if (strcmp(s, "mail:ingest") == 0)
+        return SCOPE_MAIL_INGEST;
     return 0;
 }
 
 static void scopes_text(unsigned scopes, char *out, size_t n)
 {
-    snprintf(out, n, "%s%s%s", (scopes & SCOPE_TICKETS_READ) ? "tickets:read " : "",
+    snprintf(out, n, "%s%s%s%s", (scopes & SCOPE_TICKETS_READ) ? "tickets:read " : "",
              (scopes & SCOPE_TICKETS_WRITE) ? "tickets:write " : "",
-             (scopes & SCOPE_USERS_READ) ? "users:read " : "");
+             (scopes & SCOPE_USERS_READ) ? "users:read " : "",
+             (scopes & SCOPE_MAIL_INGEST) ? "mail:ingest " : "");
 }
 
 int auth_token_create(struct db *db, const struct auth_actor *actor, const char *name,

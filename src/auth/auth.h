@@ -25,6 +25,7 @@ enum auth_scope {
     SCOPE_TICKETS_READ = 1u << 0,
     SCOPE_TICKETS_WRITE = 1u << 1,
     SCOPE_USERS_READ = 1u << 2,
+    SCOPE_MAIL_INGEST = 1u << 3, /* the mailgate: POST /api/v1/mail/inbound */
     SCOPE_ALL = 0xffu,
 };
 

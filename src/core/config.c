@@ -44,6 +44,22 @@ static const struct key keys[] = {
     L(login_max_failures, 1, 1000, "failed logins per email before rate limiting"),
     L(login_window_s, 1, 86400, "window for counting failed logins, seconds"),
     S(log_level, "err, warn, info or debug"),
+    S(mail_domain, "domain of Frontdesk's Message-IDs"),
+    S(mail_default_department, "department for mail to unknown addresses"),
+    L(mail_max, 1024, 1L << 30, "largest inbound email, bytes"),
+    L(mail_ack_per_hour, 0, 1000, "acknowledgements sent to one address per hour"),
+    S(smtp_url, "SMTP server for outgoing mail, e.g. smtp://127.0.0.1:25 (empty: none)"),
+    S(smtp_username, "SMTP user name (optional)"),
+    S(smtp_password, "SMTP password (optional)"),
+    L(mail_poll_ms, 50, 3600000, "how often the mail worker runs, milliseconds"),
+    L(mail_retry_base_s, 1, 86400, "first delay before retrying a delivery, seconds"),
+    L(mail_max_attempts, 1, 100, "delivery attempts before a message fails for good"),
+    S(imap_urls, "IMAP mailboxes to poll, comma-separated (imap://host:port/INBOX)"),
+    S(imap_username, "IMAP user name"),
+    S(imap_password, "IMAP password"),
+    S(dkim_domain, "DKIM signing domain (with dkim_selector and dkim_key)"),
+    S(dkim_selector, "DKIM selector"),
+    S(dkim_key, "DKIM private key file (PEM)"),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -65,6 +81,13 @@ void config_defaults(struct fd_config *c)
     c->login_max_failures = 5;
     c->login_window_s = 15 * 60;
     snprintf(c->log_level, sizeof(c->log_level), "info");
+    snprintf(c->mail_domain, sizeof(c->mail_domain), "frontdesk.test");
+    snprintf(c->mail_default_department, sizeof(c->mail_default_department), "account");
+    c->mail_max = 25L << 20;
+    c->mail_ack_per_hour = 3;
+    c->mail_poll_ms = 1000;
+    c->mail_retry_base_s = 60;
+    c->mail_max_attempts = 8;
 }
 
 int config_set(struct fd_config *c, const char *name, const char *value, char *err, size_t errlen)
@@ -194,7 +217,10 @@ void config_print_keys(const struct fd_config *c, void *file)
             env[n++] = (char)toupper((unsigned char)*s);
         env[n] = '\0';
         const char *p = (const char *)c + k->off;
-        if (k->kind == K_STR) {
+        if (k->kind == K_STR && strstr(k->name, "password")) {
+            /* Secrets are never printed: only whether one is set. */
+            fprintf(f, "  %-20s %-30s %s (%s)\n", k->name, env, k->help, *p ? "set" : "not set");
+        } else if (k->kind == K_STR) {
             fprintf(f, "  %-20s %-30s %s (default \"%s\")\n", k->name, env, k->help, p);
         } else {
             long v;

@@ -25,6 +25,23 @@ struct fd_config {
     long login_max_failures;    /* failed logins per email before 429 */
     long login_window_s;        /* window for the above */
     char log_level[16];
+    /* email */
+    char mail_domain[128];            /* for Message-IDs */
+    char mail_default_department[32]; /* unknown recipients go here */
+    long mail_max;                    /* largest inbound message, bytes */
+    long mail_ack_per_hour;           /* acknowledgements to one sender per hour */
+    char smtp_url[256];               /* "" = no outgoing mail (it waits in the outbox) */
+    char smtp_username[128];
+    char smtp_password[128];
+    long mail_poll_ms;      /* background worker period */
+    long mail_retry_base_s; /* first retry delay, doubling */
+    long mail_max_attempts;
+    char imap_urls[1024]; /* comma-separated mailbox URLs, "" = none */
+    char imap_username[128];
+    char imap_password[128];
+    char dkim_domain[128]; /* DKIM signing when all three are set */
+    char dkim_selector[64];
+    char dkim_key[FD_PATH_MAX];
 };
 
 /* Sets every default. */

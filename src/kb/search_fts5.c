@@ -45,6 +45,7 @@
 #define MAX_PHRASES 96 /* phrases in one MATCH expression */
 #define SNIPPET_TOKENS 24
 #define ANCHOR_BUDGET 600 /* rows the final ranking is willing to score (measured) */
+#define CANDIDATES 500    /* rows the final ranking scores per tier (full, title) at most */
 
 /* ---- connections ---------------------------------------------------------------------- */
 
@@ -158,6 +159,11 @@ int kb_search_connect(struct db *db)
     pthread_mutex_unlock(&reg_mu);
     if (api->xCreateFunction(api, "fdrank", cc, rank_fn, NULL) != SQLITE_OK)
         return FD_EDB;
+    /* Queries read the index pages scattered over the file; with the default page cache
+     * (2 MB per connection) a large index is re-read by pread() for every query. Memory
+     * mapping shares the OS page cache between connections instead (measured with
+     * bench/kb_search: p50 halved at 100k articles). Best effort: SQLite may refuse. */
+    sqlite3_exec(h, "PRAGMA mmap_size = 1073741824", NULL, NULL, NULL);
     current_rank();
     return 0;
 }
@@ -486,6 +492,11 @@ int kb_search_rebuild(struct db *db, int64_t *count)
         n++;
     }
     db_finalize(st);
+    /* One segment after a full rebuild: every query term is looked up in each segment, so
+     * their number drives query time (bench/kb_search --optimize: p50 and p99 about halved
+     * at 100k articles). */
+    if (!rc && db_exec(db, "INSERT INTO kb_fts (kb_fts) VALUES ('optimize')"))
+        rc = FD_EDB;
     if (!rc)
         rc = bump_gen(db);
     if (own) {
@@ -910,11 +921,23 @@ static int correct(struct kb__conn *cc, const char *locale, const char *w, char 
     return 1;
 }
 
-/* Adds to w the stems of vocabulary words that start with w's text but whose stem is
- * shorter than it (the prefix query itself finds the others). vmu held. */
+/*
+ * Completes the last word of a prefix query from the vocabulary (vmu held). When few
+ * vocabulary words start with w's text, the prefix phrase stays (it finds them all) and
+ * the stems of those whose stem is shorter than the text are added ("withdrawa" ->
+ * withdraw). When many do, expanding the prefix in FTS5 would merge the posting lists of
+ * all of them (every term starting with "a"), so the prefix phrase becomes the word itself
+ * and the PREFIX_TOP most frequent completions (their stems, the indexed terms) are added.
+ */
+#define PREFIX_TOP (MAX_ALTS - 1)
+#define PREFIX_FEW PREFIX_TOP /* up to this many completions: keep the FTS5 prefix phrase */
+#define PREFIX_SCAN 20000     /* vocabulary entries looked at per group */
 static void complete(const char *locale, struct qword *w)
 {
     size_t pl = strlen(w->text);
+    const struct vword *top[PREFIX_TOP];
+    int ntop = 0;
+    size_t count = 0;
     for (size_t gi = 0; gi < vc.ng; gi++) {
         struct vgrp *g = &vc.g[gi];
         if (!grp_selected(g, locale))
@@ -927,14 +950,40 @@ static void complete(const char *locale, struct qword *w)
             else
                 hi = mid;
         }
-        for (size_t k = lo, seen = 0; k < g->n && seen < 256; k++, seen++) {
+        for (size_t k = lo; k < g->n && k - lo < PREFIX_SCAN; k++) {
             const struct vword *v = &g->v[k];
             if (strncmp(v->w, w->text, pl) != 0)
                 break;
-            if (strncmp(v->stem, w->text, pl) != 0)
-                add_alt(w, v->stem, "-", 0, 100);
+            count++;
+            /* Keep the most frequent distinct stems, best first. */
+            int dup = -1;
+            for (int i = 0; i < ntop && dup < 0; i++)
+                if (strcmp(top[i]->stem, v->stem) == 0)
+                    dup = i;
+            if (dup >= 0) {
+                if (v->df <= top[dup]->df)
+                    continue;
+                memmove(&top[dup], &top[dup + 1], (size_t)(ntop - dup - 1) * sizeof(top[0]));
+                ntop--;
+            }
+            int at = ntop;
+            while (at > 0 && top[at - 1]->df < v->df)
+                at--;
+            if (at >= PREFIX_TOP)
+                continue;
+            if (ntop == PREFIX_TOP)
+                ntop--;
+            memmove(&top[at + 1], &top[at], (size_t)(ntop - at) * sizeof(top[0]));
+            top[at] = v;
+            ntop++;
         }
     }
+    int many = count > PREFIX_FEW;
+    if (many && w->nalt > 0 && w->alt[0].prefix)
+        w->alt[0].prefix = 0;
+    for (int i = 0; i < ntop; i++)
+        if (many || strncmp(top[i]->stem, w->text, pl) != 0)
+            add_alt(w, top[i]->stem, "-", 0, 100);
 }
 
 /* Documents of the group holding a word with this stem (the sum over its surface forms:
@@ -1260,9 +1309,56 @@ static int trim_len(const char *q, const char **start, size_t *len)
     return 0;
 }
 
-/* Builds the MATCH expression and the fdrank() call for q. */
+/*
+ * What a query runs: the MATCH expression; for the final ranking the arguments of fdrank()
+ * (phrase -> word map, phrase weights, word weights, document frequencies) and, when the
+ * candidate set is estimated above CANDIDATES rows, a second expression with the same
+ * phrases in the same order whose anchor must occur in the title (tried first: those are
+ * the rows the ranking favours); for plain BM25 the rank function.
+ */
+struct plan {
+    struct buf expr, texpr, map, altw, termw, dfs, rk;
+    int64_t est; /* estimated candidate rows, INT64_MAX if unknown */
+};
+
+static void plan_init(struct plan *p)
+{
+    buf_init(&p->expr, 0);
+    buf_init(&p->texpr, 0);
+    buf_init(&p->map, 0);
+    buf_init(&p->altw, 0);
+    buf_init(&p->termw, 0);
+    buf_init(&p->dfs, 0);
+    buf_init(&p->rk, 0);
+    p->est = 0;
+}
+
+static void plan_release(struct plan *p)
+{
+    buf_release(&p->expr);
+    buf_release(&p->texpr);
+    buf_release(&p->map);
+    buf_release(&p->altw);
+    buf_release(&p->termw);
+    buf_release(&p->dfs);
+    buf_release(&p->rk);
+}
+
+/* A word the vocabulary cannot count (shorter than 3 bytes, or without letters): its
+ * document frequency is unknown, so it never anchors a query. */
+static int uncounted(const struct qword *w)
+{
+    if (w->kind != KB__KIND_WORD || strlen(w->text) < 3)
+        return 1;
+    for (const char *p = w->text; *p; p++)
+        if ((unsigned char)*p >= 0x80 || isalpha((unsigned char)*p))
+            return 0;
+    return 1;
+}
+
+/* Builds the plan for q. */
 static int build(struct db *db, struct kb__conn *cc, struct query *q, const char *loc,
-                 enum kb_search_mode mode, enum kb_rank rank, struct buf *expr, struct buf *rk)
+                 enum kb_search_mode mode, enum kb_rank rank, struct plan *pl)
 {
     const char *mark = loc ? loc : "*";
     int final = rank == KB_RANK_FINAL;
@@ -1291,7 +1387,7 @@ static int build(struct db *db, struct kb__conn *cc, struct query *q, const char
             continue;
         }
         add_alt(w, w->text, mark, prefix, 100);
-        if (locked && prefix && strlen(w->text) >= 3)
+        if (locked && prefix)
             complete(loc, w);
         if (locked && mode == KB_SEARCH_FULL && !prefix) {
             char fix[KB__WORD_MAX + 1];
@@ -1328,6 +1424,8 @@ static int build(struct db *db, struct kb__conn *cc, struct query *q, const char
         tdf[i] = 0;
         for (int a = 0; a < q->w[i].nalt; a++)
             tdf[i] += q->w[i].alt[a].df > 0 ? q->w[i].alt[a].df : 0;
+        if (!locked || uncounted(&q->w[i]))
+            tdf[i] = INT32_MAX;
         order[nt++] = i;
     }
     /*
@@ -1345,27 +1443,35 @@ static int build(struct db *db, struct kb__conn *cc, struct query *q, const char
             order[j - 1] = t;
         }
     int anchor[MAX_WORDS] = {0}, nanchor = 0, both = 0;
-    if (final && nt > 1) {
+    /* Words found in no document (counted: a typo nothing corrected) cannot anchor. */
+    int k0 = 0;
+    while (k0 < nt && tdf[order[k0]] == 0)
+        k0++;
+    if (final && nt - k0 > 1) {
         int64_t sum = 0;
-        for (int k = 0; k < nt && (k == 0 || sum + tdf[order[k]] <= ANCHOR_BUDGET); k++) {
+        for (int k = k0; k < nt && (k == k0 || sum + tdf[order[k]] <= ANCHOR_BUDGET); k++) {
             sum += tdf[order[k]];
             anchor[order[k]] = 1;
             nanchor++;
         }
-        if (nanchor == 1 && tdf[order[0]] > ANCHOR_BUDGET) {
-            anchor[order[1]] = 1;
+        if (nanchor == 1 && tdf[order[k0]] > ANCHOR_BUDGET) {
+            anchor[order[k0 + 1]] = 1;
             nanchor = 2;
             both = 1;
         }
-        if (nanchor == nt && !both)
+        if (nanchor == nt - k0 && !both)
             nanchor = 0; /* every word is rare enough: a plain OR */
     }
 
-    struct buf map, altw, termw, dfs;
-    buf_init(&map, 0);
-    buf_init(&altw, 0);
-    buf_init(&termw, 0);
-    buf_init(&dfs, 0);
+    /* Estimated candidates: the anchor's rows, or every word's. */
+    pl->est = 0;
+    for (int k = 0; k < nt; k++)
+        if (!nanchor || anchor[order[k]])
+            pl->est += tdf[order[k]];
+    if (both)
+        pl->est = INT64_MAX;
+    int tier = final && pl->est > CANDIDATES;
+
     int nphrase = 0, rc = 0;
     struct buf part;
     buf_init(&part, 0);
@@ -1385,9 +1491,9 @@ static int build(struct db *db, struct kb__conn *cc, struct query *q, const char
             for (int a = 0; a < w->nalt && nphrase < MAX_PHRASES && !rc; a++) {
                 rc = append_phrase(both && pass == 0 ? &one : &part, w->alt[a].mark, w->alt[a].text,
                                    w->alt[a].prefix);
-                buf_printf(&map, "%d ", ti);
-                buf_printf(&altw, "%d ", w->alt[a].weight);
-                buf_printf(&dfs, "%lld ", (long long)w->alt[a].df);
+                buf_printf(&pl->map, "%d ", ti);
+                buf_printf(&pl->altw, "%d ", w->alt[a].weight);
+                buf_printf(&pl->dfs, "%lld ", (long long)w->alt[a].df);
                 nphrase++;
             }
             if (pass == 0 && both) {
@@ -1395,30 +1501,131 @@ static int build(struct db *db, struct kb__conn *cc, struct query *q, const char
             }
             buf_release(&one);
             if (pass == 1)
-                buf_printf(&termw, "%d ", w->weight);
+                buf_printf(&pl->termw, "%d ", w->weight);
         }
-        if (!rc && part.len)
-            rc = buf_printf(expr, "%s(%s)", expr->len ? " AND " : "", part.ptr);
+        if (!rc && part.len) {
+            const char *and = pl->expr.len ? " AND " : "";
+            rc = buf_printf(&pl->expr, "%s(%s)", and, part.ptr);
+            /* The title tier: the first group (the anchor) restricted to the title. */
+            if (!rc && tier)
+                rc = buf_printf(&pl->texpr, pl->texpr.len ? "%s(%s)" : "%s{title} : (%s)", and,
+                                part.ptr);
+        }
     }
     buf_release(&part);
-    if (!rc && loc && expr->len) {
-        rc = buf_printf(expr, " AND \"%cL%c%s\"", KB__MARK, KB__MARK, loc);
-        buf_printf(&map, "-1 ");
-        buf_printf(&altw, "0 ");
-        buf_printf(&dfs, "0 ");
+    if (!rc && loc && pl->expr.len) {
+        rc = buf_printf(&pl->expr, " AND \"%cL%c%s\"", KB__MARK, KB__MARK, loc);
+        if (!rc && tier)
+            rc = buf_printf(&pl->texpr, " AND \"%cL%c%s\"", KB__MARK, KB__MARK, loc);
+        buf_printf(&pl->map, "-1 ");
+        buf_printf(&pl->altw, "0 ");
+        buf_printf(&pl->dfs, "0 ");
     }
-    if (!rc) {
-        if (final)
-            rc = buf_printf(rk, "fdrank('%s', '%s', '%s', '%s')", map.ptr, altw.ptr, termw.ptr,
-                            dfs.ptr);
-        else
-            rc = buf_puts(rk, "bm25(10.0, 1.0, 3.0, 0.0)");
-    }
-    buf_release(&map);
-    buf_release(&altw);
-    buf_release(&termw);
-    buf_release(&dfs);
+    if (!rc && !final)
+        rc = buf_puts(&pl->rk, "bm25(10.0, 1.0, 3.0, 0.0)");
     return rc ? FD_ELIMIT : 0;
+}
+
+/* Adds the snippet of each hit (the final ranking computes them for the kept rows only). */
+static int add_snippets(struct db *db, const char *expr, struct kb_hit *out, int n)
+{
+    int rc = 0;
+    for (int i = 0; i < n && !rc; i++) {
+        struct db_stmt *st;
+        if (db_prepare(db,
+                       "SELECT snippet(kb_fts, 1, char(2), char(3), '…', 24) FROM kb_fts "
+                       "WHERE kb_fts MATCH ?1 AND rowid = ?2",
+                       &st))
+            return FD_EDB;
+        db_bind_text(st, 1, expr);
+        db_bind_int64(st, 2, out[i].id);
+        struct buf sn;
+        buf_init(&sn, 0);
+        int s = db_step(st);
+        if (s < 0)
+            rc = FD_EDB;
+        html_snippet(s == 1 ? db_col_text(st, 0) : NULL, &sn);
+        out[i].snippet = buf_detach(&sn, NULL);
+        db_finalize(st);
+    }
+    return rc;
+}
+
+/* Keeps the best limit rows seen (score descending, then id ascending). */
+static void keep_best(struct kb_hit *out, int *n, int limit, int64_t id, double score)
+{
+    int k = *n;
+    if (k == limit) {
+        const struct kb_hit *w = &out[k - 1];
+        if (score < w->score || (score == w->score && id > w->id))
+            return;
+        k--;
+    }
+    while (k > 0 &&
+           (out[k - 1].score < score || (out[k - 1].score == score && out[k - 1].id > id))) {
+        out[k] = out[k - 1];
+        k--;
+    }
+    out[k].id = id;
+    out[k].score = score;
+    out[k].snippet = NULL;
+    if (*n < limit)
+        (*n)++;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/*
+ * Final ranking: fdrank() on the rows of the full expression in rowid order (all of them
+ * when there are at most CANDIDATES, the usual case thanks to anchoring: then the result is
+ * exact), keeping the best limit in C; snippets are computed for those only. When the full
+ * expression has more rows and a title tier exists, up to CANDIDATES rows whose anchor is
+ * in the title are scored as well (the column filter limits their instances to the title,
+ * so their scores are lower bounds).
+ */
+static int run_final(struct db *db, struct plan *pl, int limit, struct kb_hit *out, int *nout)
+{
+    int64_t *seen = xmalloc((CANDIDATES + 1) * sizeof(*seen));
+    int nseen = 0, rc = 0, n = 0;
+    for (int t = 0; t < 2 && !rc; t++) {
+        if (t == 1 && (nseen <= CANDIDATES || !pl->texpr.len))
+            break;
+        struct db_stmt *st;
+        if (db_prepare(db,
+                       "SELECT rowid, CAST(fdrank(kb_fts, ?2, ?3, ?4, ?5) * -1e9 AS INTEGER) "
+                       "FROM kb_fts WHERE kb_fts MATCH ?1 LIMIT ?6",
+                       &st)) {
+            rc = FD_EDB;
+            break;
+        }
+        db_bind_text(st, 1, t == 0 ? pl->expr.ptr : pl->texpr.ptr);
+        db_bind_text(st, 2, pl->map.ptr);
+        db_bind_text(st, 3, pl->altw.ptr);
+        db_bind_text(st, 4, pl->termw.ptr);
+        db_bind_text(st, 5, pl->dfs.ptr);
+        db_bind_int64(st, 6, t == 0 ? CANDIDATES + 1 : CANDIDATES);
+        if (t == 1)
+            qsort(seen, (size_t)nseen, sizeof(*seen), cmp_i64);
+        int s;
+        while ((s = db_step(st)) == 1) {
+            int64_t id = db_col_int64(st, 0);
+            if (t == 0)
+                seen[nseen++] = id;
+            else if (bsearch(&id, seen, (size_t)nseen, sizeof(*seen), cmp_i64))
+                continue;
+            keep_best(out, &n, limit, id, (double)db_col_int64(st, 1) / 1e9);
+        }
+        if (s < 0)
+            rc = FD_EDB;
+        db_finalize(st);
+    }
+    free(seen);
+    *nout = n;
+    return rc;
 }
 
 int kb_search_run(struct db *db, const char *query, const char *locale, int limit,
@@ -1447,11 +1654,16 @@ int kb_search_run(struct db *db, const char *query, const char *locale, int limi
     int n = 0, rc = 0;
     if (q->n == 0)
         goto done;
-    struct buf expr, rk;
-    buf_init(&expr, 0);
-    buf_init(&rk, 0);
-    rc = build(db, cc, q, locale ? loc : NULL, mode, current_rank(), &expr, &rk);
-    if (rc == 0 && expr.len > 0) {
+    struct plan pl;
+    plan_init(&pl);
+    enum kb_rank rank = current_rank();
+    rc = build(db, cc, q, locale ? loc : NULL, mode, rank, &pl);
+    if (rc == 0 && pl.expr.len > 0 && rank == KB_RANK_FINAL) {
+        out = xcalloc((size_t)limit, sizeof(*out));
+        rc = run_final(db, &pl, limit, out, &n);
+        if (rc == 0)
+            rc = add_snippets(db, pl.expr.ptr, out, n);
+    } else if (rc == 0 && pl.expr.len > 0) {
         struct db_stmt *st;
         if (db_prepare(db,
                        "SELECT rowid, rank, snippet(kb_fts, 1, char(2), char(3), '…', 24) "
@@ -1460,8 +1672,8 @@ int kb_search_run(struct db *db, const char *query, const char *locale, int limi
                        &st)) {
             rc = FD_EDB;
         } else {
-            db_bind_text(st, 1, expr.ptr);
-            db_bind_text(st, 2, rk.ptr);
+            db_bind_text(st, 1, pl.expr.ptr);
+            db_bind_text(st, 2, pl.rk.ptr);
             db_bind_int64(st, 3, limit);
             out = xcalloc((size_t)limit, sizeof(*out));
             int s = 0;
@@ -1480,8 +1692,7 @@ int kb_search_run(struct db *db, const char *query, const char *locale, int limi
             db_finalize(st);
         }
     }
-    buf_release(&expr);
-    buf_release(&rk);
+    plan_release(&pl);
 done:
     free(q);
     if (rc) {

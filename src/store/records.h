@@ -156,6 +156,39 @@ struct kb_revision_rec {
     int64_t created_at;
 };
 
+/* ---- email ---- */
+struct mail_rec {
+    int64_t id;
+    char direction[4]; /* in | out */
+    char message_id[256];
+    int64_t ticket_id;
+    int64_t message_row_id;
+    char sha256[65];
+    int64_t size;
+    char from_email[FD_EMAIL_MAX + 1];
+    char to_email[FD_EMAIL_MAX + 1];
+    char subject[256];
+    char status[20];
+    char kind[16];
+    int parse_error;
+    char source[16];
+    int64_t created_at;
+};
+
+struct outbox_rec {
+    int64_t id;
+    int64_t mail_id;
+    int64_t ticket_id;
+    char kind[12];
+    char mail_from[FD_EMAIL_MAX + 1];
+    char rcpt[FD_EMAIL_MAX + 1];
+    char status[12];
+    int attempts;
+    int64_t next_attempt_at;
+    char last_error[256];
+    char sha256[65]; /* of the raw message */
+};
+
 #define FD_NSTATUS 6
 /* "new", "open", "pending", "on_hold", "solved", "closed": index = status number. */
 extern const char *const fd_ticket_statuses[FD_NSTATUS];

@@ -215,4 +215,39 @@ int store_kb_deflection_stats(struct db *db, int64_t out[4]);
 
 int store_user_set_kb_editor(struct db *db, int64_t id, int on);
 
+/* ---- email (store_mail.c) ---------------------------------------------------- */
+/* The department an address belongs to. FD_ENOTFOUND if it is not ours. */
+int store_mail_address_department(struct db *db, const char *email, struct department_rec *out);
+/* The primary address of a department, into out (>= FD_EMAIL_MAX + 1). */
+int store_mail_primary_address(struct db *db, int64_t department_id, char *out, size_t n);
+/* direction NULL = either. */
+int store_mail_find(struct db *db, const char *direction, const char *message_id,
+                    struct mail_rec *out);
+int store_mail_insert(struct db *db, struct mail_rec *m); /* sets m->id */
+int store_mail_set_ticket(struct db *db, int64_t mail_id, int64_t ticket_id, int64_t message_row_id,
+                          const char *status);
+/* Message-IDs of a ticket's mail, newest first (for References). */
+int store_mail_ticket_ids(struct db *db, int64_t ticket_id, int (*cb)(void *, const char *),
+                          void *ctx);
+int store_participant_add(struct db *db, int64_t ticket_id, const char *email);
+int store_participant_is(struct db *db, int64_t ticket_id, const char *email, int *yes);
+
+int store_outbox_insert(struct db *db, int64_t mail_id, int64_t ticket_id, const char *kind,
+                        const char *mail_from, const char *rcpt, int64_t now);
+/* Due queued deliveries (next_attempt_at <= now), oldest first. */
+int store_outbox_due(struct db *db, int64_t now, int limit,
+                     int (*cb)(void *, const struct outbox_rec *), void *ctx);
+/* Records one attempt and the delivery's new state. */
+int store_outbox_attempt(struct db *db, int64_t id, int ok, const char *error, const char *status,
+                         int64_t next_attempt_at, int64_t now);
+int store_outbox_count_since(struct db *db, const char *rcpt, const char *kind, int64_t since,
+                             int64_t *count);
+/* Marks the delivery of the outgoing mail with this Message-ID failed (a bounce). */
+int store_outbox_bounced(struct db *db, const char *message_id, const char *error, int64_t now);
+
+int store_cursor_get(struct db *db, const char *name, int64_t *last);
+int store_cursor_set(struct db *db, const char *name, int64_t last);
+/* Events with id > after, oldest first, at most limit. */
+int store_event_list_after(struct db *db, int64_t after, int limit, store_event_cb cb, void *ctx);
+
 #endif

@@ -172,9 +172,9 @@ int tickets_attachment_get(struct db *db, const struct auth_actor *a, int64_t id
     return 0;
 }
 
-int tickets_attach_in_txn(struct db *db, int64_t uploader_id, int64_t ticket_id,
-                          int64_t message_id, const char *data_dir, const char *filename,
-                          const void *data, size_t len, size_t max, struct fd_error *err)
+int tickets_attach_in_txn(struct db *db, int64_t uploader_id, int64_t ticket_id, int64_t message_id,
+                          const char *data_dir, const char *filename, const void *data, size_t len,
+                          size_t max, struct fd_error *err)
 {
     if (len > max)
         return fd_fail(err, FD_ELIMIT, "attachment", "attachment larger than %zu bytes", max);

@@ -84,8 +84,8 @@ static int requester_for(struct db *db, const char *email, const char *name, str
  * where only staff may set in->channel. in_txn: the caller holds a write transaction.
  */
 static int create_impl(struct db *db, const struct auth_actor *a, const struct ticket_input *in,
-                       const char *channel, int in_txn, struct ticket_rec *out,
-                       int64_t *message_id, struct fd_error *err)
+                       const char *channel, int in_txn, struct ticket_rec *out, int64_t *message_id,
+                       struct fd_error *err)
 {
     int rc;
     if ((rc = check_text(in->subject, "subject", FD_SUBJECT_MAX, err)) ||
@@ -339,14 +339,18 @@ out:
 }
 
 /* Opens the follow-up of a closed ticket (same requester, department, subject). */
-static int follow_up(struct db *db, const struct auth_actor *a, struct ticket_rec *t, int64_t now)
+static int follow_up(struct db *db, const struct auth_actor *a, struct ticket_rec *t,
+                     const char *channel, int64_t now)
 {
     int64_t old = t->id;
     t->follow_up_of = old;
     snprintf(t->status, sizeof(t->status), "new");
     t->assignee_id = 0;
     t->created_at = t->updated_at = now;
-    snprintf(t->channel, sizeof(t->channel), "%s", a->via_token ? "api" : "web");
+    snprintf(t->channel, sizeof(t->channel), "%s",
+             channel        ? channel
+             : a->via_token ? "api"
+                            : "web");
     int rc = store_ticket_insert(db, t);
     if (rc)
         return rc;
@@ -360,9 +364,13 @@ static int follow_up(struct db *db, const struct auth_actor *a, struct ticket_re
                  json_pack("{s:s}", "follow_up", ref), now);
 }
 
-static int reply_impl(struct db *db, const struct auth_actor *a, int64_t id, const char *body,
-                      int internal, const int64_t *attachment_ids, int nattachments, int in_txn,
-                      struct ticket_rec *out, int64_t *message_id, struct fd_error *err)
+/* channel: set by a channel (mail intake) calling inside its transaction; NULL for the
+ * API. A channel may add internal notes to a closed ticket (bounce and delivery reports
+ * are part of its record); agents through the API may not. */
+static int reply_impl(struct db *db, const struct auth_actor *a, const char *channel, int64_t id,
+                      const char *body, int internal, const int64_t *attachment_ids,
+                      int nattachments, int in_txn, struct ticket_rec *out, int64_t *message_id,
+                      struct fd_error *err)
 {
     int rc;
     if ((rc = check_text(body, "body", FD_BODY_MAX, err)))
@@ -378,13 +386,15 @@ static int reply_impl(struct db *db, const struct auth_actor *a, int64_t id, con
         goto out;
     int64_t now = fd_now_ms();
     int staff = auth_is_staff(a);
-    if (strcmp(t->status, "closed") == 0) {
+    if (strcmp(t->status, "closed") == 0 && internal && channel) {
+        /* a channel's note on a closed ticket: recorded, nothing else changes */
+    } else if (strcmp(t->status, "closed") == 0) {
         if (internal || staff) {
             rc = fd_fail(err, FD_ECONFLICT, "status",
                          "the ticket is closed; the customer's next reply opens a follow-up");
             goto out;
         }
-        if ((rc = follow_up(db, a, t, now)))
+        if ((rc = follow_up(db, a, t, channel, now)))
             goto out;
     } else if (!internal) {
         const char *to = NULL;
@@ -438,15 +448,15 @@ int tickets_reply(struct db *db, const struct auth_actor *a, int64_t id, const c
                   int internal, const int64_t *attachment_ids, int nattachments,
                   struct ticket_rec *out, int64_t *message_id, struct fd_error *err)
 {
-    return reply_impl(db, a, id, body, internal, attachment_ids, nattachments, 0, out,
+    return reply_impl(db, a, NULL, id, body, internal, attachment_ids, nattachments, 0, out,
                       message_id, err);
 }
 
-int tickets_reply_in_txn(struct db *db, const struct auth_actor *a, int64_t id, const char *body,
-                         int internal, struct ticket_rec *out, int64_t *message_id,
-                         struct fd_error *err)
+int tickets_reply_in_txn(struct db *db, const struct auth_actor *a, const char *channel, int64_t id,
+                         const char *body, int internal, struct ticket_rec *out,
+                         int64_t *message_id, struct fd_error *err)
 {
-    return reply_impl(db, a, id, body, internal, NULL, 0, 1, out, message_id, err);
+    return reply_impl(db, a, channel, id, body, internal, NULL, 0, 1, out, message_id, err);
 }
 
 static void scope_filter(const struct auth_actor *a, struct ticket_filter *f)

@@ -90,14 +90,14 @@ int tickets_customer_for_email(struct db *db, const char *email, const char *nam
                                struct user_rec *out, struct fd_error *err);
 /* The channel has decided that a's message belongs on ticket id (mail threading checks
  * the sender against the requester and participants), so visibility is not rechecked. */
-int tickets_reply_in_txn(struct db *db, const struct auth_actor *a, int64_t id, const char *body,
-                         int internal, struct ticket_rec *out, int64_t *message_id,
-                         struct fd_error *err);
+int tickets_reply_in_txn(struct db *db, const struct auth_actor *a, const char *channel, int64_t id,
+                         const char *body, int internal, struct ticket_rec *out,
+                         int64_t *message_id, struct fd_error *err);
 /* Stores a file for a message inside the caller's write transaction (type sniffed; any
  * type is kept, since mail attachments are the record). Returns 0, FD_ELIMIT, FD_EIO. */
-int tickets_attach_in_txn(struct db *db, int64_t uploader_id, int64_t ticket_id,
-                          int64_t message_id, const char *data_dir, const char *filename,
-                          const void *data, size_t len, size_t max, struct fd_error *err);
+int tickets_attach_in_txn(struct db *db, int64_t uploader_id, int64_t ticket_id, int64_t message_id,
+                          const char *data_dir, const char *filename, const void *data, size_t len,
+                          size_t max, struct fd_error *err);
 
 /* Lists within the actor's scope (f's scope fields are overridden for customers/agents). */
 typedef int (*tickets_cb)(void *ctx, const struct ticket_rec *t);
