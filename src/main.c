@@ -223,6 +223,7 @@ static void mail_config_from(const struct fd_config *cfg, struct mail_config *m)
     m->default_department = cfg->mail_default_department;
     m->base_url = cfg->base_url;
     m->attachment_max = (size_t)cfg->attachment_max;
+    m->mail_max = (size_t)cfg->mail_max;
     m->ack_per_hour = (int)cfg->mail_ack_per_hour;
 }
 
@@ -239,6 +240,7 @@ static void worker_config_from(const struct fd_config *cfg, const struct mail_co
     w->poll_ms = cfg->mail_poll_ms;
     w->retry_base_s = cfg->mail_retry_base_s;
     w->max_attempts = (int)cfg->mail_max_attempts;
+    w->imap_poll_ms = cfg->imap_poll_ms;
     w->imap_username = cfg->imap_username[0] ? cfg->imap_username : NULL;
     w->imap_password = cfg->imap_password[0] ? cfg->imap_password : NULL;
     *buf = strdup(cfg->imap_urls);

@@ -55,6 +55,7 @@ static const struct key keys[] = {
     L(mail_retry_base_s, 1, 86400, "first delay before retrying a delivery, seconds"),
     L(mail_max_attempts, 1, 100, "delivery attempts before a message fails for good"),
     S(imap_urls, "IMAP mailboxes to poll, comma-separated (imap://host:port/INBOX)"),
+    L(imap_poll_ms, 50, 86400000, "how often IMAP mailboxes are polled, milliseconds"),
     S(imap_username, "IMAP user name"),
     S(imap_password, "IMAP password"),
     S(dkim_domain, "DKIM signing domain (with dkim_selector and dkim_key)"),
@@ -88,6 +89,7 @@ void config_defaults(struct fd_config *c)
     c->mail_poll_ms = 1000;
     c->mail_retry_base_s = 60;
     c->mail_max_attempts = 8;
+    c->imap_poll_ms = 60000;
 }
 
 int config_set(struct fd_config *c, const char *name, const char *value, char *err, size_t errlen)

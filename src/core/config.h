@@ -37,6 +37,7 @@ struct fd_config {
     long mail_retry_base_s; /* first retry delay, doubling */
     long mail_max_attempts;
     char imap_urls[1024]; /* comma-separated mailbox URLs, "" = none */
+    long imap_poll_ms;    /* mailbox polling period */
     char imap_username[128];
     char imap_password[128];
     char dkim_domain[128]; /* DKIM signing when all three are set */

@@ -42,7 +42,6 @@
 #include <strings.h>
 
 #define IMAP_MAX_PER_POLL 200
-#define IMAP_MAX_MESSAGE ((size_t)25 << 20) /* the default mail_max */
 #define IMAP_TIMEOUT_S 120L
 #define IMAP_CONNECT_TIMEOUT_S 15L
 #define IMAP_ANSWER_MAX ((size_t)1 << 20) /* SEARCH / FETCH answers (not bodies) */
@@ -286,12 +285,12 @@ static int one_message(struct session *ss, struct store *s, const struct mail_wo
                    ss->shown, uid);
         return 0;
     }
-    if ((unsigned long long)size > IMAP_MAX_MESSAGE) {
+    if ((unsigned long long)size > cfg->mail.mail_max) {
         /* Left unseen for a person to deal with, and kept out of later searches. */
         log_printf(LOG_WARN, "mail",
                    "msg=\"imap message too large, left unseen\" mailbox=%s uid=%llu size=%lld "
                    "max=%zu",
-                   ss->shown, uid, size, IMAP_MAX_MESSAGE);
+                   ss->shown, uid, size, cfg->mail.mail_max);
         cc = store_flags(ss, uid, "+FLAGS", KW_TOO_LARGE);
         return cc != CURLE_OK && session_error(cc) ? FD_EIO : 0;
     }
@@ -310,7 +309,7 @@ static int one_message(struct session *ss, struct store *s, const struct mail_wo
 
     char *url = xasprintf("%s/;UID=%llu", ss->mailbox, uid);
     buf_reset(&ss->out);
-    ss->out.max = IMAP_MAX_MESSAGE + 1;
+    ss->out.max = cfg->mail.mail_max + 1;
     ss->errbuf[0] = '\0';
     curl_easy_setopt(ss->c, CURLOPT_CUSTOMREQUEST, NULL);
     curl_easy_setopt(ss->c, CURLOPT_URL, url);

@@ -99,6 +99,7 @@ struct mail_config {
     const char *default_department; /* slug, for unknown recipients */
     const char *base_url;           /* links to the portal */
     size_t attachment_max;
+    size_t mail_max;  /* largest message taken in, bytes */
     int ack_per_hour; /* acknowledgements to one sender per hour */
 };
 
@@ -135,6 +136,7 @@ struct mail_worker_config {
     long retry_base_s;            /* first retry delay; doubles per attempt */
     int max_attempts;             /* then the delivery fails for good */
     const char *const *imap_urls; /* mailboxes to poll, NULL-terminated, may be NULL */
+    long imap_poll_ms;            /* how often mailboxes are polled (a login each time) */
     const char *imap_username, *imap_password;
 };
 

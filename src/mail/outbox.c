@@ -327,19 +327,23 @@ static int deliver_step(struct db *db, const struct mail_worker_config *cfg)
     return rc;
 }
 
+static int imap_step(struct store *s, const struct mail_worker_config *cfg)
+{
+    /* Each mailbox logs its own failures (imap.c); one down server does not stop the
+     * others, nor the worker's other steps. */
+    for (int i = 0; cfg->imap_urls && cfg->imap_urls[i]; i++)
+        mail__imap_poll(s, cfg, cfg->imap_urls[i]);
+    return 0;
+}
+
 int mail_worker_run_once(struct store *s, const struct mail_worker_config *cfg)
 {
     struct db *db = store_acquire(s);
     int rc = notify_step(db, &cfg->mail);
     int rc2 = deliver_step(db, cfg);
     store_release(s, db);
-    int rc3 = 0;
-    for (int i = 0; cfg->imap_urls && cfg->imap_urls[i]; i++) {
-        int r = mail__imap_poll(s, cfg, cfg->imap_urls[i]);
-        if (r && !rc3)
-            rc3 = r;
-    }
-    return rc ? rc : rc2 ? rc2 : rc3;
+    imap_step(s, cfg);
+    return rc ? rc : rc2;
 }
 
 struct mail_worker {
@@ -354,10 +358,20 @@ struct mail_worker {
 static void *worker_main(void *arg)
 {
     struct mail_worker *w = arg;
+    int64_t next_imap = 0;
     pthread_mutex_lock(&w->mu);
     while (!w->stop) {
         pthread_mutex_unlock(&w->mu);
-        int rc = mail_worker_run_once(w->store, &w->cfg);
+        struct db *db = store_acquire(w->store);
+        int rc = notify_step(db, &w->cfg.mail);
+        int rc2 = deliver_step(db, &w->cfg);
+        store_release(w->store, db);
+        if (!rc)
+            rc = rc2;
+        if (fd_mono_us() / 1000 >= next_imap) {
+            imap_step(w->store, &w->cfg);
+            next_imap = fd_mono_us() / 1000 + w->cfg.imap_poll_ms;
+        }
         if (rc)
             log_printf(LOG_WARN, "mail", "msg=\"worker step failed\" err=\"%s\"", fd_strerror(rc));
         pthread_mutex_lock(&w->mu);

@@ -81,6 +81,7 @@ before(async () => {
       FRONTDESK_IMAP_USERNAME: dv.user,
       FRONTDESK_IMAP_PASSWORD: dv.password,
       FRONTDESK_MAIL_POLL_MS: '100',
+      FRONTDESK_IMAP_POLL_MS: '100',
     },
   });
   const a = srv.addUser({ email: 'admin@imap-fd.test', name: 'Admin', role: 'admin' });
