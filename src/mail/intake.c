@@ -152,15 +152,35 @@ static int save_attachments(struct db *db, const struct mail_config *cfg,
     return 0;
 }
 
-/* Body text for a ticket message: the text, or a note when there is none. */
-static const char *body_of(const struct mail_parsed *m)
+#define LONG_NOTE                                                                                  \
+    "\n\n[Shortened: the email is longer than a ticket message may be. The whole message "        \
+    "is kept as the original email of this ticket.]"
+
+/*
+ * Body text for a ticket message: the text, a note when there is none, or the text cut
+ * to fit a ticket message (on a UTF-8 boundary) with a note — a long email must never
+ * be refused, since the MTA would then retry it for days. *owned (freed by the caller)
+ * holds a shortened copy.
+ */
+static const char *body_of(const struct mail_parsed *m, char **owned)
 {
     const char *p = m->text;
     while (p && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
         p++;
     if (!p || !*p)
         return m->nattachments ? "(no text; see the attachments)" : "(empty message)";
-    return m->text;
+    size_t n = strlen(m->text);
+    if (n <= FD_BODY_MAX)
+        return m->text;
+    if (!*owned) {
+        size_t keep = FD_BODY_MAX - sizeof(LONG_NOTE);
+        while (keep > 0 && ((unsigned char)m->text[keep] & 0xC0) == 0x80)
+            keep--;
+        *owned = xmalloc(keep + sizeof(LONG_NOTE));
+        memcpy(*owned, m->text, keep);
+        memcpy(*owned + keep, LONG_NOTE, sizeof(LONG_NOTE));
+    }
+    return *owned;
 }
 
 int mail_intake(struct db *db, const struct mail_config *cfg, const char *raw, size_t len,
@@ -169,6 +189,7 @@ int mail_intake(struct db *db, const struct mail_config *cfg, const char *raw, s
 {
     memset(res, 0, sizeof(*res));
     int raced = 0;
+    char *long_body = NULL;
     struct mail_parsed m;
     int rc = mail_parse(raw, len, &m);
     if (rc)
@@ -281,7 +302,7 @@ int mail_intake(struct db *db, const struct mail_config *cfg, const char *raw, s
          * in the console, which mails the customer itself. */
         if (allowed) {
             int was_closed = strcmp(t->status, "closed") == 0;
-            rc = tickets_reply_in_txn(db, &actor, "email", t->id, body_of(&m), 0, t, &msg, err);
+            rc = tickets_reply_in_txn(db, &actor, "email", t->id, body_of(&m, &long_body), 0, t, &msg, err);
             snprintf(rec.status, sizeof(rec.status), was_closed ? "follow_up" : "reply");
             new_ticket = was_closed;
         } else {
@@ -293,7 +314,7 @@ int mail_intake(struct db *db, const struct mail_config *cfg, const char *raw, s
              */
             struct ticket_input in = {0};
             in.subject = *m.subject ? m.subject : "(no subject)";
-            in.body = body_of(&m);
+            in.body = body_of(&m, &long_body);
             in.department = t->department;
             in.tags[in.ntags++] = "sender-mismatch";
             in.follow_up_of = t->id;
@@ -307,7 +328,7 @@ int mail_intake(struct db *db, const struct mail_config *cfg, const char *raw, s
             goto ticket_done;
         struct ticket_input in = {0};
         in.subject = *m.subject ? m.subject : "(no subject)";
-        in.body = body_of(&m);
+        in.body = body_of(&m, &long_body);
         in.department = d.slug;
         if (m.kind == MAIL_AUTO_REPLY)
             in.tags[in.ntags++] = "auto-reply";
@@ -347,6 +368,7 @@ commit:
 done:
     db_rollback(db);
     mail_parsed_release(&m);
+    free(long_body);
     if (raced) {
         /* Another delivery of the same Message-ID committed first: a duplicate. */
         res->duplicate = 1;

@@ -2,6 +2,7 @@
 #ifndef FD_TEST_HELPERS_H
 #define FD_TEST_HELPERS_H
 #include "auth/auth.h"
+#include "core/err.h"
 #include "store/store.h"
 
 #include <criterion/criterion.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct fixture {
     char dir[64];
@@ -49,6 +51,32 @@ static inline struct auth_actor fixture_actor(struct fixture *f, const char *ema
     cr_assert_eq(rc, 0, "create %s: %s", email, err.message);
     a.scopes = SCOPE_ALL;
     return a;
+}
+
+/* The repository root: from this header's __FILE__ when it is absolute, else from the
+ * test binary's path (<root>/build/unit/test_x), else the working directory (make runs
+ * the tests from the root). */
+static inline void fixture_repo_root(char *out, size_t n)
+{
+    const char *file = __FILE__;
+    const char *suffix = "/tests/unit/helpers.h";
+    size_t fl = strlen(file), sl = strlen(suffix);
+    if (file[0] == '/' && fl > sl && !strcmp(file + fl - sl, suffix)) {
+        snprintf(out, n, "%.*s", (int)(fl - sl), file);
+        return;
+    }
+    char exe[1024];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (len > 0) {
+        exe[len] = '\0';
+        char *p = strstr(exe, "/build/unit/");
+        if (p) {
+            *p = '\0';
+            snprintf(out, n, "%s", exe);
+            return;
+        }
+    }
+    snprintf(out, n, ".");
 }
 
 #endif

@@ -4,7 +4,7 @@
  * duplicates, automatic mail and bounces, and that a failing intake stores nothing.
  */
 #include "core/err.h"
-#include "helpers.h"
+#include "mail_helpers.h"
 #include "mail/mail.h"
 #include "tickets/tickets.h"
 
@@ -18,14 +18,7 @@ static struct mail_config cfg;
 static void setup(void)
 {
     fixture_open(&fx);
-    mail_init();
-    memset(&cfg, 0, sizeof(cfg));
-    cfg.data_dir = fx.dir;
-    cfg.domain = "frontdesk.test";
-    cfg.default_department = "account";
-    cfg.base_url = "http://127.0.0.1:8080";
-    cfg.attachment_max = 10 << 20;
-    cfg.ack_per_hour = 3;
+    fixture_mail_config(&fx, &cfg);
 }
 
 static void teardown(void)

@@ -7,6 +7,7 @@
 #include "mail/mail.h"
 
 #include "core/buf.h"
+#include "helpers.h"
 #include "mail/mail_int.h"
 
 #include <criterion/criterion.h>
@@ -18,32 +19,6 @@
 #include <unistd.h>
 
 /* ---- helpers ---- */
-
-/* The repository root: from __FILE__ when it is absolute, else from the test binary's
- * path (<root>/build/unit/test_mail_parse), else the working directory (make runs the
- * tests from the root). */
-static void repo_root(char *out, size_t n)
-{
-    const char *file = __FILE__;
-    const char *suffix = "/tests/unit/test_mail_parse.c";
-    size_t fl = strlen(file), sl = strlen(suffix);
-    if (file[0] == '/' && fl > sl && !strcmp(file + fl - sl, suffix)) {
-        snprintf(out, n, "%.*s", (int)(fl - sl), file);
-        return;
-    }
-    char exe[1024];
-    ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-    if (len > 0) {
-        exe[len] = '\0';
-        char *p = strstr(exe, "/build/unit/");
-        if (p) {
-            *p = '\0';
-            snprintf(out, n, "%s", exe);
-            return;
-        }
-    }
-    snprintf(out, n, ".");
-}
 
 static char *read_path(const char *path, size_t *len)
 {
@@ -62,7 +37,7 @@ static char *read_path(const char *path, size_t *len)
 static char *fixture(const char *name, size_t *len)
 {
     char root[1024], path[2048];
-    repo_root(root, sizeof(root));
+    fixture_repo_root(root, sizeof(root));
     snprintf(path, sizeof(path), "%s/tests/data/mail/%s", root, name);
     return read_path(path, len);
 }
@@ -738,7 +713,7 @@ Test(mail_parse, corpus_parses_without_crash_or_leak, .timeout = 120)
 {
     char root[1024], dir[2048];
     const char *env = getenv("FD_CORPUS_DIR");
-    repo_root(root, sizeof(root));
+    fixture_repo_root(root, sizeof(root));
     if (env && *env)
         snprintf(dir, sizeof(dir), "%s", env);
     else
