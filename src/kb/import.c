@@ -7,6 +7,7 @@
 #include "../core/xalloc.h"
 #include "../store/store.h"
 #include "kb_int.h"
+#include "search.h"
 
 #include <dirent.h>
 #include <jansson.h>
@@ -220,6 +221,9 @@ int kb_import_path(struct db *db, const char *path, void (*progress)(size_t done
         fclose(f);
     }
     free(line);
+    /* A bulk import leaves many small index segments; merge them once. */
+    if (rc == 0 && count > 20)
+        rc = kb_search_optimize(db);
     if (rc == 0)
         rc = db_commit(db);
     if (progress && rc == 0)

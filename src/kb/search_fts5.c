@@ -45,7 +45,8 @@
 #define MAX_PHRASES 96 /* phrases in one MATCH expression */
 #define SNIPPET_TOKENS 24
 #define ANCHOR_BUDGET 600 /* rows the final ranking is willing to score (measured) */
-#define CANDIDATES 500    /* rows the final ranking scores per tier (full, title) at most */
+#define CANDIDATES 200    /* rows the final ranking scores per tier (full, title) at most */
+#define TIER_SCAN 3000    /* rows the title tier may have to scan at most (estimated) */
 
 /* ---- connections ---------------------------------------------------------------------- */
 
@@ -495,8 +496,8 @@ int kb_search_rebuild(struct db *db, int64_t *count)
     /* One segment after a full rebuild: every query term is looked up in each segment, so
      * their number drives query time (bench/kb_search --optimize: p50 and p99 about halved
      * at 100k articles). */
-    if (!rc && db_exec(db, "INSERT INTO kb_fts (kb_fts) VALUES ('optimize')"))
-        rc = FD_EDB;
+    if (!rc)
+        rc = kb_search_optimize(db);
     if (!rc)
         rc = bump_gen(db);
     if (own) {
@@ -508,6 +509,13 @@ int kb_search_rebuild(struct db *db, int64_t *count)
     if (!rc && count)
         *count = n;
     return rc;
+}
+
+int kb_search_optimize(struct db *db)
+{
+    if (!conn_of(db))
+        return FD_EINVAL;
+    return db_exec(db, "INSERT INTO kb_fts (kb_fts) VALUES ('optimize')") ? FD_EDB : 0;
 }
 
 /* ---- vocabulary cache ----------------------------------------------------------------- */
@@ -1260,24 +1268,17 @@ static void rank_fn(const Fts5ExtensionApi *x, Fts5Context *fc, sqlite3_context 
 
 /* ---- running a query --------------------------------------------------------------------- */
 
-static void html_snippet(const char *s, struct buf *out)
+/* Appends s[0..n) as HTML text: escaped, locale markers and control characters dropped,
+ * line breaks and tabs as spaces. */
+static void html_text(struct buf *out, const char *s, size_t n)
 {
-    int depth = 0;
-    for (const char *p = s ? s : ""; *p; p++) {
-        unsigned char c = (unsigned char)*p;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
         switch (c) {
-        case '\x02':
-            if (depth++ == 0)
-                buf_puts(out, "<mark>");
-            break;
-        case '\x03':
-            if (depth > 0 && --depth == 0)
-                buf_puts(out, "</mark>");
-            break;
         case KB__MARK: {
-            const char *q = strchr(p + 1, KB__MARK);
-            if (q && q - p < 12)
-                p = q;
+            const char *q = memchr(s + i + 1, KB__MARK, n - i - 1);
+            if (q && q - (s + i) < 12)
+                i = (size_t)(q - s);
             break;
         }
         case '&': buf_puts(out, "&amp;"); break;
@@ -1290,11 +1291,9 @@ static void html_snippet(const char *s, struct buf *out)
         case '\t': buf_append(out, " ", 1); break;
         default:
             if (c >= 0x20 && c != 0x7f)
-                buf_append(out, p, 1);
+                buf_append(out, s + i, 1);
         }
     }
-    if (depth > 0)
-        buf_puts(out, "</mark>");
 }
 
 static int trim_len(const char *q, const char **start, size_t *len)
@@ -1415,6 +1414,21 @@ static int build(struct db *db, struct kb__conn *cc, struct query *q, const char
         pthread_mutex_unlock(&vmu);
     }
 
+    /* A word repeated in the query takes part once, with the weights of its occurrences
+     * summed (the same score as scoring each occurrence, for less work). */
+    for (int i = 0; i < q->n && final; i++) {
+        if (q->w[i].stop || q->w[i].nalt == 0)
+            continue;
+        for (int j = i + 1; j < q->n; j++) {
+            if (!q->w[j].stop && q->w[j].kind == q->w[i].kind &&
+                !(mode == KB_SEARCH_PREFIX && j == last) &&
+                strcmp(q->w[j].text, q->w[i].text) == 0) {
+                q->w[i].weight += q->w[j].weight;
+                q->w[j].stop = 1;
+            }
+        }
+    }
+
     /* The words that take part, with an estimate of how many documents each matches. */
     int order[MAX_WORDS], nt = 0;
     int64_t tdf[MAX_WORDS];
@@ -1468,9 +1482,14 @@ static int build(struct db *db, struct kb__conn *cc, struct query *q, const char
     for (int k = 0; k < nt; k++)
         if (!nanchor || anchor[order[k]])
             pl->est += tdf[order[k]];
+    /* The title tier scans the rows of the anchor (with a column filter, FTS5 reads every
+     * row of the anchor until enough have it in the title): at most those of the rarest
+     * anchor word when both must occur. Past TIER_SCAN rows it costs more than it is worth
+     * (bench/kb_search at 100k articles: p50 -25%, prefix p99 -40% with 3000). */
+    int64_t scan = both ? tdf[order[k0]] : pl->est;
     if (both)
         pl->est = INT64_MAX;
-    int tier = final && pl->est > CANDIDATES;
+    int tier = final && pl->est > CANDIDATES && scan <= TIER_SCAN;
 
     int nphrase = 0, rc = 0;
     struct buf part;
@@ -1526,28 +1545,215 @@ static int build(struct db *db, struct kb__conn *cc, struct query *q, const char
     return rc ? FD_ELIMIT : 0;
 }
 
-/* Adds the snippet of each hit (the final ranking computes them for the kept rows only). */
-static int add_snippets(struct db *db, const char *expr, struct kb_hit *out, int n)
+/*
+ * Snippets, computed here for the returned hits only (rather than with FTS5's snippet(),
+ * which re-parses and re-runs the MATCH expression for every row): the index terms of the
+ * query's phrases are collected once, each hit's stored body is tokenized like the index
+ * did it, and the window of SNIPPET_TOKENS tokens with the most distinct query words (then
+ * the most matches) is kept, moved back to a sentence start when one is close, with the
+ * matched tokens in <mark>.
+ */
+#define SNIP_TERMS 128
+struct snip_terms {
+    char tok[SNIP_TERMS][KB__WORD_MAX + 1];
+    unsigned char len[SNIP_TERMS], prefix[SNIP_TERMS];
+    int word[SNIP_TERMS];
+    int n, cur_word, cur_prefix;
+};
+
+static int collect_term(void *p, int tflags, const char *tok, int n, int start, int end, int kind)
 {
+    struct snip_terms *t = p;
+    if (t->n >= SNIP_TERMS || n <= 0 || n > KB__WORD_MAX)
+        return 0;
+    memcpy(t->tok[t->n], tok, (size_t)n);
+    t->tok[t->n][n] = '\0';
+    t->len[t->n] = (unsigned char)n;
+    t->prefix[t->n] = (unsigned char)t->cur_prefix;
+    t->word[t->n] = t->cur_word;
+    t->n++;
+    return 0;
+}
+
+static void snip_terms_of(struct kb__conn *cc, const struct query *q, struct snip_terms *t)
+{
+    t->n = 0;
+    for (int i = 0; i < q->n; i++) {
+        const struct qword *w = &q->w[i];
+        if (w->stop)
+            continue;
+        for (int a = 0; a < w->nalt; a++) {
+            const struct alt *al = &w->alt[a];
+            int lang = strcmp(al->mark, "-") == 0   ? KB__LANG_NONE
+                       : strcmp(al->mark, "*") == 0 ? KB__LANG_ALL
+                                                    : kb__lang_index(al->mark, strlen(al->mark));
+            t->cur_word = i;
+            t->cur_prefix = al->prefix;
+            kb__tokenize(cc->ana, lang,
+                         FTS5_TOKENIZE_QUERY | (al->prefix ? FTS5_TOKENIZE_PREFIX : 0), al->text,
+                         (int)strlen(al->text), t, collect_term);
+        }
+    }
+}
+
+struct snip_tok {
+    int start, end, word; /* word: the query word matched, or -1 */
+};
+
+struct snip_doc {
+    const struct snip_terms *terms;
+    struct snip_tok *tok;
+    int n, cap, base;
+};
+
+static int snip_match(const struct snip_terms *t, const char *tok, int n)
+{
+    for (int i = 0; i < t->n; i++) {
+        if (t->prefix[i] ? n >= t->len[i] && memcmp(tok, t->tok[i], t->len[i]) == 0
+                         : n == t->len[i] && memcmp(tok, t->tok[i], (size_t)n) == 0)
+            return t->word[i];
+    }
+    return -1;
+}
+
+static int collect_doc_tok(void *p, int tflags, const char *tok, int n, int start, int end,
+                           int kind)
+{
+    struct snip_doc *d = p;
+    int w = snip_match(d->terms, tok, n);
+    if (tflags & FTS5_TOKEN_COLOCATED) {
+        if (d->n > 0 && w >= 0 && d->tok[d->n - 1].word < 0)
+            d->tok[d->n - 1].word = w;
+        return 0;
+    }
+    if (d->n == d->cap) {
+        d->cap = d->cap ? 2 * d->cap : 256;
+        d->tok = xrealloc(d->tok, (size_t)d->cap * sizeof(*d->tok));
+    }
+    d->tok[d->n++] = (struct snip_tok){d->base + start, d->base + end, w};
+    return 0;
+}
+
+/* Distinct query words (x 1000) plus matches in the window [s, s + SNIPPET_TOKENS). */
+static int window_score(const struct snip_doc *d, int s)
+{
+    int score = 0, seen[MAX_WORDS] = {0};
+    for (int i = s; i < d->n && i < s + SNIPPET_TOKENS; i++) {
+        int w = d->tok[i].word;
+        if (w < 0)
+            continue;
+        score += seen[w] ? 1 : 1000;
+        seen[w] = 1;
+    }
+    return score;
+}
+
+static int sentence_start(const char *text, const struct snip_doc *d, int i)
+{
+    if (i == 0)
+        return 1;
+    for (int k = d->tok[i - 1].end; k < d->tok[i].start; k++)
+        if (text[k] == '.' || text[k] == '!' || text[k] == '?' || text[k] == '\n')
+            return 1;
+    return 0;
+}
+
+static char *make_snippet(struct kb__conn *cc, const struct snip_terms *terms, const char *body,
+                          struct snip_doc *d)
+{
+    struct buf out;
+    buf_init(&out, 0);
+    if (!body)
+        return buf_detach(&out, NULL);
+    int len = (int)strlen(body), off = 0, lang = KB__LANG_NONE;
+    if (len >= 2 && body[0] == KB__MARK) {
+        const char *e = memchr(body + 1, KB__MARK, (size_t)(len - 1));
+        if (e && e - body < 12) {
+            lang = kb__lang_index(body + 1, (size_t)(e - body - 1));
+            off = (int)(e - body) + 1;
+        }
+    }
+    d->terms = terms;
+    d->n = 0;
+    d->base = off;
+    kb__tokenize(cc->ana, lang, FTS5_TOKENIZE_DOCUMENT, body + off, len - off, d, collect_doc_tok);
+    int s = 0, best = -1;
+    for (int i = 0; i < d->n; i++) {
+        if (d->tok[i].word < 0)
+            continue;
+        int sc = window_score(d, i);
+        if (sc > best) {
+            best = sc;
+            s = i;
+        }
+    }
+    if (best > 0) {
+        /* Centre the matches of the window, then prefer a sentence start before them. */
+        int first = s, last = s;
+        for (int i = s; i < d->n && i < s + SNIPPET_TOKENS; i++)
+            if (d->tok[i].word >= 0)
+                last = i;
+        int c = first - (SNIPPET_TOKENS - (last - first + 1)) / 2;
+        if (c + SNIPPET_TOKENS > d->n)
+            c = d->n - SNIPPET_TOKENS;
+        s = c < 0 ? 0 : c;
+        for (int i = s; i <= first; i++) {
+            if (sentence_start(body, d, i)) {
+                s = i;
+                break;
+            }
+        }
+    }
+    int e = s + SNIPPET_TOKENS < d->n ? s + SNIPPET_TOKENS : d->n;
+    int pos = 0;
+    if (s > 0) {
+        buf_puts(&out, "…");
+        pos = d->tok[s].start;
+    }
+    for (int i = s; i < e; i++) {
+        /* CJK bigrams overlap: each token writes what its predecessors did not. */
+        const struct snip_tok *t = &d->tok[i];
+        int a = t->start > pos ? t->start : pos;
+        if (t->end <= a)
+            continue;
+        html_text(&out, body + pos, (size_t)(a - pos));
+        if (t->word >= 0)
+            buf_puts(&out, "<mark>");
+        html_text(&out, body + a, (size_t)(t->end - a));
+        if (t->word >= 0)
+            buf_puts(&out, "</mark>");
+        pos = t->end;
+    }
+    if (e < d->n)
+        buf_puts(&out, "…");
+    else
+        html_text(&out, body + pos, (size_t)(len - pos));
+    return buf_detach(&out, NULL);
+}
+
+/* Adds the snippet of each hit (computed for the returned rows only). */
+static int add_snippets(struct db *db, struct kb__conn *cc, const struct query *q,
+                        struct kb_hit *out, int n)
+{
+    struct snip_terms *terms = xmalloc(sizeof(*terms));
+    snip_terms_of(cc, q, terms);
+    struct snip_doc d = {0};
     int rc = 0;
     for (int i = 0; i < n && !rc; i++) {
         struct db_stmt *st;
-        if (db_prepare(db,
-                       "SELECT snippet(kb_fts, 1, char(2), char(3), '…', 24) FROM kb_fts "
-                       "WHERE kb_fts MATCH ?1 AND rowid = ?2",
-                       &st))
-            return FD_EDB;
-        db_bind_text(st, 1, expr);
-        db_bind_int64(st, 2, out[i].id);
-        struct buf sn;
-        buf_init(&sn, 0);
+        if (db_prepare(db, "SELECT body FROM kb_fts WHERE rowid = ?", &st)) {
+            rc = FD_EDB;
+            break;
+        }
+        db_bind_int64(st, 1, out[i].id);
         int s = db_step(st);
         if (s < 0)
             rc = FD_EDB;
-        html_snippet(s == 1 ? db_col_text(st, 0) : NULL, &sn);
-        out[i].snippet = buf_detach(&sn, NULL);
+        out[i].snippet = make_snippet(cc, terms, s == 1 ? db_col_text(st, 0) : NULL, &d);
         db_finalize(st);
     }
+    free(d.tok);
+    free(terms);
     return rc;
 }
 
@@ -1662,12 +1868,11 @@ int kb_search_run(struct db *db, const char *query, const char *locale, int limi
         out = xcalloc((size_t)limit, sizeof(*out));
         rc = run_final(db, &pl, limit, out, &n);
         if (rc == 0)
-            rc = add_snippets(db, pl.expr.ptr, out, n);
+            rc = add_snippets(db, cc, q, out, n);
     } else if (rc == 0 && pl.expr.len > 0) {
         struct db_stmt *st;
         if (db_prepare(db,
-                       "SELECT rowid, rank, snippet(kb_fts, 1, char(2), char(3), '…', 24) "
-                       "FROM kb_fts WHERE kb_fts MATCH ? AND rank MATCH ? "
+                       "SELECT rowid, rank FROM kb_fts WHERE kb_fts MATCH ? AND rank MATCH ? "
                        "ORDER BY rank LIMIT ?",
                        &st)) {
             rc = FD_EDB;
@@ -1678,18 +1883,17 @@ int kb_search_run(struct db *db, const char *query, const char *locale, int limi
             out = xcalloc((size_t)limit, sizeof(*out));
             int s = 0;
             while (n < limit && (s = db_step(st)) == 1) {
-                struct buf sn;
-                buf_init(&sn, 0);
-                html_snippet(db_col_text(st, 2), &sn);
                 const char *r = db_col_text(st, 1);
                 out[n].id = db_col_int64(st, 0);
                 out[n].score = r ? -strtod(r, NULL) : 0;
-                out[n].snippet = buf_detach(&sn, NULL);
+                out[n].snippet = NULL;
                 n++;
             }
             if (n < limit && s < 0)
                 rc = FD_EDB;
             db_finalize(st);
+            if (rc == 0)
+                rc = add_snippets(db, cc, q, out, n);
         }
     }
     plan_release(&pl);

@@ -59,4 +59,14 @@ int kb__stem(struct kb__tok *t, int lang, const char *w, int n, char *out, int c
  * through destroy). */
 int kb__tok_register(struct kb__conn *cc, void (*destroy)(void *));
 
+/*
+ * Merges the index into one segment (FTS5 'optimize'). Every query term is looked up in
+ * each segment, so after a bulk load through kb_search_put (one segment per transaction,
+ * merged only incrementally) queries run about twice as slow until this runs
+ * (bench/kb_search). kb_search_rebuild calls it; so should a bulk import, at its end, in
+ * its own write transaction. Returns 0, FD_EINVAL (connection not set up) or FD_EDB.
+ * Public API: the declaration belongs in search.h (kb/import.c calls it).
+ */
+struct db;
+
 #endif
