@@ -92,3 +92,24 @@ echo
 build/bench/kb_search --articles "${BENCH_KB_ARTICLES:-100000}" --queries 1000 --tmp "$work" | grep -v '^RESULT '
 echo
 build/bench/kb_quality | grep -v '^RESULT '
+
+# ---- mail intake (bench/mail_ingest.sh, bench/mail_ingest.c) -------------------------------
+# The email corpus (1,047 messages + ~100 threaded replies) through `frontdesk mailgate`,
+# one process per message against its own server on 127.0.0.1, then in process via
+# mail_intake. Built from build/rel by bench/mail_ingest.mk. Skipped without the corpus.
+echo
+mail_corpus="${FD_CORPUS_DIR:-$root/../shared/corpora/email}"
+if [[ -d "$mail_corpus/spamassassin" && -d "$mail_corpus/python-test-email" ]]; then
+    FRONTDESK_BIN="$bin" BENCH_TMPDIR="$work" FD_CORPUS_DIR="$mail_corpus" \
+        bash bench/mail_ingest.sh | grep -v '^RESULT '
+else
+    echo "mail intake: skipped, no corpus at $mail_corpus (set FD_CORPUS_DIR)"
+fi
+
+# ---- live chat load (bench/chat_load.sh, bench/chat_load.c) --------------------------------
+# N concurrent customer WebSockets against its own server on 127.0.0.1: the server's RSS
+# per connection and agent → customer latency p50/p99 while M messages/s flow (targets:
+# 10,000 connections at ≤ 16 KiB each, p99 < 50 ms). CHAT_CONNS, CHAT_AGENTS, CHAT_RATE,
+# CHAT_SECONDS override the defaults (10000, 50, 200, 20).
+echo
+FRONTDESK_BIN="$bin" BENCH_TMPDIR="$work" bash bench/chat_load.sh | grep -v '^RESULT '

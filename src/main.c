@@ -3,6 +3,8 @@
  * (defaults < file < FRONTDESK_* environment < flags), and runs the command.
  */
 #include "api/api.h"
+#include "api/chat_ws.h"
+#include "chat/hub.h"
 #include "auth/auth.h"
 #include "core/buf.h"
 #include "core/config.h"
@@ -271,6 +273,17 @@ static int dkim_setup(const struct fd_config *cfg)
     return 0;
 }
 
+/* The API layer knows the hub only through these two pointers (api.h). */
+static void publish_chat(void *hub, int64_t chat_id, const char *json)
+{
+    chat_hub_publish_chat(hub, chat_id, json);
+}
+
+static void publish_user(void *hub, int64_t user_id, const char *json)
+{
+    chat_hub_publish_user(hub, user_id, json);
+}
+
 /* ---- serve ----------------------------------------------------------------- */
 
 static void metrics_fn(void *appv, void *bufv)
@@ -325,6 +338,15 @@ static int cmd_serve(int argc, char **argv)
     if (finish_config(&c))
         return 2;
     resolve_web_dir(&c.cfg);
+    /* Block the stop signals before any thread starts (the store,
+     * the chat hub, the mail worker and the HTTP pool all inherit this mask), so only sigwait sees
+     * them. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
     struct store *store;
     if (open_store(&c.cfg, (int)c.cfg.threads + 2, 0, &store))
         return 1;
@@ -339,20 +361,26 @@ static int cmd_serve(int argc, char **argv)
         store_close(store);
         return 1;
     }
-
-    /* Block the stop signals before any thread starts, so only sigwait sees them. */
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    struct chat_hub_config hcfg;
+    chat_hub_config_defaults(&hcfg);
+    struct chat_hub *hub = NULL;
+    if (chat_hub_start(store, &hcfg, &hub) != 0) { /* also raises RLIMIT_NOFILE */
+        fprintf(stderr, "frontdesk: cannot start the chat hub\n");
+        store_close(store);
+        return 1;
+    }
+    app.hub = hub;
+    app.publish_chat = publish_chat;
+    app.publish_user = publish_user;
+    api_chat_ws_register(hub);
 
     struct http_server *srv;
     int port = 0;
     int rc = http_server_start(&c.cfg, &app, &srv, &port);
     if (rc) {
         fprintf(stderr, "frontdesk: cannot listen on %s: %s\n", c.cfg.listen, fd_strerror(rc));
+        chat_hub_stop(hub);
+        chat_hub_free(hub);
         store_close(store);
         return 1;
     }
@@ -377,7 +405,11 @@ static int cmd_serve(int argc, char **argv)
     int sig = 0;
     sigwait(&set, &sig);
     log_printf(LOG_INFO, "main", "msg=\"stopping\" signal=%d", sig);
+    /* The hub gives the upgraded sockets back first: libmicrohttpd cannot stop while an
+     * upgraded connection is open. */
+    chat_hub_stop(hub);
     http_server_stop(srv);
+    chat_hub_free(hub);
     mail_worker_stop(worker);
     free(imap);
     free(imap_buf);

@@ -17,6 +17,12 @@ struct app {
     struct store *store;
     struct auth_limits limits;
     struct mail_config mail;
+    /* Live chat fan-out: set by main when the chat hub runs (NULL: nobody to tell).
+     * publish_chat reaches a chat's subscribers, publish_user one user's connections;
+     * json is a complete frame, copied by the hub. */
+    void *hub;
+    void (*publish_chat)(void *hub, int64_t chat_id, const char *json);
+    void (*publish_user)(void *hub, int64_t user_id, const char *json);
 };
 
 /* attachment_max: the largest upload accepted by the attachment route; mail_max: the

@@ -376,7 +376,8 @@ static void page_start(struct page *p, const char *title, const char *descriptio
     }
     put(p, "<link rel=\"stylesheet\" href=\"/static/app.css\">\n"
            "<link rel=\"stylesheet\" href=\"/static/help.css\">\n"
-           "<script type=\"module\" src=\"/static/help.js\"></script>\n</head>\n"
+           "<script type=\"module\" src=\"/static/help.js\"></script>\n"
+           "<script type=\"module\" src=\"/static/chat-widget.js\"></script>\n</head>\n"
            "<body class=\"app-help\">\n"
            "<a class=\"skip-link\" href=\"#main\">Skip to content</a>\n"
            "<header class=\"topbar\"><div class=\"topbar-inner\">"

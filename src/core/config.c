@@ -75,7 +75,7 @@ void config_defaults(struct fd_config *c)
     c->threads = 4;
     c->timeout_s = 30;
     c->body_max = 1L << 20;
-    c->header_max = 64 * 1024;
+    c->header_max = 16 * 1024;
     c->json_depth = 32;
     c->attachment_max = 10L << 20;
     c->session_ttl_s = 7L * 86400;

@@ -33,6 +33,9 @@ struct http_req {
     void *conn; /* the server's connection handle (for header/query lookups) */
     void *app;  /* the application context given to http_server_start */
     void *auth; /* set by the application's before-hook (e.g. the signed-in user) */
+    /* Upgrade routes only: what the check handler hands to the upgrade function (one
+     * malloc'd block, freed with free() by the server if the upgrade does not happen). */
+    void *upgrade_ctx;
 };
 
 #define HTTP_RESP_MAX_HEADERS 8
@@ -92,6 +95,35 @@ void http_route_body_max(const char *method, const char *pattern, size_t max);
  */
 typedef void (*http_hook)(struct http_req *req, struct http_resp *resp);
 void http_set_hooks(http_hook before, http_hook after);
+
+/*
+ * WebSocket upgrade routes (live chat). http_route_upgrade registers "GET pattern". A
+ * request is handled like any routed GET (the before-hook runs first), then:
+ *   - not a WebSocket handshake (Upgrade: websocket, Connection: upgrade,
+ *     Sec-WebSocket-Version: 13, a 16-byte base64 Sec-WebSocket-Key) → 400
+ *     not_websocket (426 with Sec-WebSocket-Version: 13 for another version);
+ *   - check runs: it may refuse with any 4xx (resp->status set), or accept by leaving
+ *     resp->status 0 (or 101) and, if it wants, a context in req->upgrade_ctx;
+ *   - the server answers 101 with Sec-WebSocket-Accept and, once the answer is sent,
+ *     calls on_upgrade on a server thread with the socket. on_upgrade owns ctx and the
+ *     socket from then on; it must not block and must never close() sock: the socket
+ *     is given back with http_upgrade_close(u), exactly once, from any thread.
+ * Every upgraded socket must be closed before http_server_stop (the server cannot stop
+ * while one is open). The after-hook runs before on_upgrade: copy what ctx needs.
+ */
+struct http_upgrade; /* an upgraded connection (libmicrohttpd's handle) */
+typedef void (*http_upgrade_fn)(void *app, void *ctx, int sock, const char *extra_in,
+                                size_t extra_in_size, struct http_upgrade *u);
+void http_route_upgrade(const char *pattern, http_handler check, http_upgrade_fn on_upgrade);
+/* Closes an upgraded socket (libmicrohttpd closes it). u and sock are invalid after.
+ * Thread-safe. Returns 0, or -1 if it was already closed. */
+int http_upgrade_close(struct http_upgrade *u);
+/*
+ * 1 when the request's Origin header is absent or names this server: the origin
+ * (scheme://host[:port]) of base_url, or any scheme with the request's Host header.
+ * Used by upgrade checks (browsers do not apply the same-origin policy to WebSockets).
+ */
+int http_req_origin_ok(const struct http_req *req, const char *base_url);
 
 /* Metrics: the application adds lines to /metrics (called on each scrape). */
 typedef void (*http_metrics_fn)(void *app, void *buf /* struct buf * */);

@@ -32,8 +32,9 @@ enum http__match_result {
  */
 struct http__match {
     http_handler handler;
-    const char *pattern; /* the registered pattern (lives as long as the process) */
-    size_t body_max;     /* 0 = the server's default */
+    http_upgrade_fn on_upgrade; /* non-NULL for upgrade routes */
+    const char *pattern;        /* the registered pattern (lives as long as the process) */
+    size_t body_max;            /* 0 = the server's default */
     const char *params[HTTP_MAX_PARAMS];
     int nparams;
     char allow[96]; /* for 405: "GET, HEAD, POST" */
@@ -87,6 +88,19 @@ void http__metrics_write(struct buf *b, void *app);
 void http__metrics_reset(void);
 
 /* ---- server.c ---------------------------------------------------------------- */
+
+/*
+ * Checks a WebSocket opening handshake's headers (any may be NULL). Returns 0 when it
+ * is one, 1 when it is not a WebSocket request at all or is malformed (400), 2 when only
+ * the version is unsupported (426).
+ */
+int http__ws_handshake_check(const char *upgrade, const char *connection, const char *version,
+                             const char *key);
+/* Sec-WebSocket-Accept for key: base64(SHA-1(key + GUID)) into out (>= 29 bytes).
+ * Returns 0 or -1. */
+int http__ws_accept(const char *key, char *out, size_t n);
+/* The pure part of http_req_origin_ok (origin, host may be NULL). */
+int http__origin_ok(const char *origin, const char *host, const char *base_url);
 
 /* Formats a 16-hex-digit request id into out (>= 17 bytes). Thread-safe. */
 void http__request_id(char *out, size_t n);

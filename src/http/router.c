@@ -26,6 +26,7 @@ struct route {
     unsigned char capture[HTTP__MAX_SEGMENTS];
     int nseg;
     http_handler handler;
+    http_upgrade_fn on_upgrade;
     size_t body_max;
 };
 
@@ -90,6 +91,14 @@ void http_route(const char *method, const char *pattern, http_handler h)
         fatal("too many captures", method, pattern);
     r->handler = h;
     nroutes++;
+}
+
+void http_route_upgrade(const char *pattern, http_handler check, http_upgrade_fn on_upgrade)
+{
+    if (!on_upgrade)
+        fatal("an upgrade route needs an upgrade function", "GET", pattern ? pattern : "-");
+    http_route("GET", pattern, check);
+    routes[nroutes - 1].on_upgrade = on_upgrade;
 }
 
 void http_route_body_max(const char *method, const char *pattern, size_t max)
@@ -190,6 +199,7 @@ int http__route_match(const char *method, const char *path, struct http__match *
         return any ? HTTP__MATCH_METHOD : HTTP__MATCH_NOT_FOUND;
 
     m->handler = best->handler;
+    m->on_upgrade = best->on_upgrade;
     m->pattern = best->pattern;
     m->body_max = best->body_max;
     for (int i = 0; i < nseg; i++) {

@@ -33,6 +33,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -63,6 +64,11 @@ struct reqctx {
     struct http__match match;
     char method[16];
     char path[LOG_PATH_MAX * 3 + 1];
+    /* upgrade routes */
+    int upgrade;        /* the check accepted: answer 101 */
+    int upgraded;       /* the socket was handed over (inflight already decremented) */
+    void *upgrade_ctx;  /* from the check, until on_upgrade takes it */
+    char ws_accept[32]; /* Sec-WebSocket-Accept */
 };
 
 static http_hook before_hook, after_hook;
@@ -224,6 +230,28 @@ static int is_get(const char *method)
     return strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
 }
 
+/* Answers 400/426 unless the request is a WebSocket opening handshake; computes the
+ * Accept value. */
+static void ws_handshake(struct reqctx *c, struct http_req *req, struct http_resp *resp)
+{
+    const char *key = http_req_header(req, "Sec-WebSocket-Key");
+    int rc = http__ws_handshake_check(http_req_header(req, "Upgrade"),
+                                      http_req_header(req, "Connection"),
+                                      http_req_header(req, "Sec-WebSocket-Version"), key);
+    if (rc == 0 && strcmp(req->method, "GET") != 0)
+        rc = 1;
+    if (rc == 0 && http__ws_accept(key, c->ws_accept, sizeof(c->ws_accept)) != 0)
+        rc = 1;
+    if (rc == 2) {
+        http_resp_header(resp, "Sec-WebSocket-Version", "13");
+        http_resp_error(resp, 426, "upgrade_required", "only WebSocket version 13 is supported");
+    } else if (rc) {
+        http_resp_error(resp, 400, "not_websocket",
+                        "this endpoint takes a WebSocket handshake (GET with Upgrade: websocket, "
+                        "Connection: Upgrade, Sec-WebSocket-Version: 13, Sec-WebSocket-Key)");
+    }
+}
+
 static void serve_api(struct reqctx *c, struct http_req *req, struct http_resp *resp)
 {
     if (c->match_rc == HTTP__MATCH_NOT_FOUND) {
@@ -245,8 +273,21 @@ static void serve_api(struct reqctx *c, struct http_req *req, struct http_resp *
     req->nparams = c->match.nparams;
     if (before_hook)
         before_hook(req, resp);
+    if (resp->status == 0 && c->match.on_upgrade)
+        ws_handshake(c, req, resp);
     if (resp->status == 0)
         c->match.handler(req, resp);
+    if (c->match.on_upgrade) {
+        if (resp->status == 0 || resp->status == 101) {
+            http__resp_release(resp);
+            resp->status = 101;
+            c->upgrade = 1;
+            c->upgrade_ctx = req->upgrade_ctx;
+        } else {
+            free(req->upgrade_ctx);
+        }
+        req->upgrade_ctx = NULL;
+    }
     if (after_hook)
         after_hook(req, resp);
 }
@@ -354,6 +395,50 @@ static enum MHD_Result queue(struct MHD_Connection *conn, struct reqctx *c, int 
     return ok;
 }
 
+/* libmicrohttpd calls this once the 101 answer is sent: the socket changes hands. */
+static void on_upgraded(void *cls, struct MHD_Connection *conn, void *con_cls, const char *extra_in,
+                        size_t extra_in_size, MHD_socket sock,
+                        struct MHD_UpgradeResponseHandle *urh)
+{
+    struct http_server *s = cls;
+    struct reqctx *c = con_cls;
+    (void)conn;
+    http_upgrade_fn fn = c->match.on_upgrade;
+    void *ctx = c->upgrade_ctx;
+    c->upgrade_ctx = NULL;
+    if (!c->upgraded) {
+        c->upgraded = 1;
+        atomic_fetch_sub(&s->inflight, 1);
+    }
+    log_printf(LOG_INFO, "http", "req=%s msg=\"upgraded\" route=%s", c->id, c->route);
+    fn(s->app, ctx, (int)sock, extra_in, extra_in_size, (struct http_upgrade *)(void *)urh);
+}
+
+int http_upgrade_close(struct http_upgrade *u)
+{
+    struct MHD_UpgradeResponseHandle *urh = (struct MHD_UpgradeResponseHandle *)(void *)u;
+    return MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE) == MHD_YES ? 0 : -1;
+}
+
+static enum MHD_Result queue_upgrade(struct http_server *s, struct MHD_Connection *conn,
+                                     struct reqctx *c, struct http_resp *resp)
+{
+    http__resp_release(resp);
+    struct MHD_Response *r = MHD_create_response_for_upgrade(on_upgraded, s);
+    if (!r) {
+        log_printf(LOG_ERR, "http", "req=%s msg=\"cannot create an upgrade response\"", c->id);
+        return MHD_NO;
+    }
+    /* libmicrohttpd adds "Connection: Upgrade" itself. */
+    add_header(r, MHD_HTTP_HEADER_UPGRADE, "websocket");
+    add_header(r, "Sec-WebSocket-Accept", c->ws_accept);
+    add_header(r, "X-Request-Id", c->id);
+    c->status = 101;
+    enum MHD_Result ok = MHD_queue_response(conn, MHD_HTTP_SWITCHING_PROTOCOLS, r);
+    MHD_destroy_response(r);
+    return ok;
+}
+
 static void remote_ip(struct MHD_Connection *conn, char *out, size_t n)
 {
     snprintf(out, n, "-");
@@ -399,6 +484,8 @@ static enum MHD_Result respond(struct http_server *s, struct MHD_Connection *con
         http__resp_release(&resp);
         set_internal(&resp);
     }
+    if (c->upgrade)
+        return queue_upgrade(s, conn, c, &resp);
     int api = strncmp(url, "/api/", 5) == 0 || strcmp(url, "/healthz") == 0 ||
               strcmp(url, "/metrics") == 0;
     return queue(conn, c, api, &resp);
@@ -490,7 +577,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (!c)
         return;
     *con_cls = NULL;
-    atomic_fetch_sub(&s->inflight, 1);
+    if (!c->upgraded)
+        atomic_fetch_sub(&s->inflight, 1);
+    free(c->upgrade_ctx);
     long long us = (long long)(fd_mono_us() - c->start_us);
     log_printf(LOG_INFO, "http", "req=%s method=%s path=%s route=%s status=%d us=%lld", c->id,
                c->method, c->path, c->route, c->status, us);
@@ -596,16 +685,26 @@ int http_server_start(const struct fd_config *cfg, void *app, struct http_server
     s->drain_s = cfg->timeout_s < STOP_DRAIN_MAX_S ? cfg->timeout_s : STOP_DRAIN_MAX_S;
     atomic_init(&s->inflight, 0);
 
-    unsigned int flags = MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+    /* Upgrade (WebSocket) support needs suspend/resume: libmicrohttpd parks an upgraded
+     * connection as suspended until http_upgrade_close resumes it to be closed. */
+    unsigned int flags = MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC |
+                         MHD_ALLOW_SUSPEND_RESUME | MHD_ALLOW_UPGRADE;
     if (v6)
         flags |= MHD_USE_IPv6;
     unsigned int threads = cfg->threads > 0 ? (unsigned int)cfg->threads : 1;
-    s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER,
-                                 mhd_log, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-                                 MHD_OPTION_THREAD_POOL_SIZE, threads,
-                                 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)cfg->timeout_s,
-                                 MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)cfg->header_max,
-                                 MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
+    /* libmicrohttpd's default limit is about 1020 connections, and an upgraded
+     * (WebSocket) connection still counts: allow what the open file limit allows. */
+    unsigned int conn_limit = 1020;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+        rl.rlim_cur > 1020 + 128)
+        conn_limit = (unsigned int)(rl.rlim_cur - 128 < 1000000 ? rl.rlim_cur - 128 : 1000000);
+    s->daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, threads,
+        MHD_OPTION_CONNECTION_LIMIT, conn_limit, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned int)cfg->timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)cfg->header_max,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
     if (!s->daemon) {
         log_printf(LOG_ERR, "http", "msg=\"cannot listen\" listen=%s", cfg->listen);
         free(s);

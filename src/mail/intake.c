@@ -153,7 +153,7 @@ static int save_attachments(struct db *db, const struct mail_config *cfg,
 }
 
 #define LONG_NOTE                                                                                  \
-    "\n\n[Shortened: the email is longer than a ticket message may be. The whole message "        \
+    "\n\n[Shortened: the email is longer than a ticket message may be. The whole message "         \
     "is kept as the original email of this ticket.]"
 
 /*
@@ -302,7 +302,8 @@ int mail_intake(struct db *db, const struct mail_config *cfg, const char *raw, s
          * in the console, which mails the customer itself. */
         if (allowed) {
             int was_closed = strcmp(t->status, "closed") == 0;
-            rc = tickets_reply_in_txn(db, &actor, "email", t->id, body_of(&m, &long_body), 0, t, &msg, err);
+            rc = tickets_reply_in_txn(db, &actor, "email", t->id, body_of(&m, &long_body), 0, t,
+                                      &msg, err);
             snprintf(rec.status, sizeof(rec.status), was_closed ? "follow_up" : "reply");
             new_ticket = was_closed;
         } else {

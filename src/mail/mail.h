@@ -14,6 +14,8 @@
  *   imap.c    polls department mailboxes (libcurl IMAP).
  * Thread safety: call mail_init() once before any thread uses this module.
  */
+#include "../store/records.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -123,6 +125,31 @@ struct mail_intake_result {
 int mail_intake(struct db *db, const struct mail_config *cfg, const char *raw, size_t len,
                 const char *source, const char *address, struct mail_intake_result *res,
                 struct fd_error *err);
+
+/* An outgoing message to queue: From is the department's primary address. */
+struct mail_notice {
+    int64_t ticket_id;     /* 0 = none */
+    int64_t department_id; /* picks the From address */
+    const char *to_name, *to_email;
+    const char *subject, *text;
+    const char *kind; /* outbox kind: reply, ack, notice */
+    const char *in_reply_to;
+    const char *const *references;
+    int nreferences;
+    int auto_submitted;
+};
+/* Composes the message, stores it as the record and queues its delivery, inside the
+ * caller's write transaction. Returns 0 or an FD_E code. */
+int mail_queue(struct db *db, const struct mail_config *cfg, const struct mail_notice *n);
+
+/*
+ * Composes and records an outgoing message for ticket t and queues its delivery: the
+ * department's address as From, the [FD-n] tag in the subject, In-Reply-To/References
+ * from the ticket's mail. kind: reply, ack, notice. Inside the caller's transaction.
+ */
+int mail_queue_ticket(struct db *db, const struct mail_config *cfg, const struct ticket_rec *t,
+                      const char *kind, const char *text, const char *in_reply_to,
+                      int auto_submitted);
 
 /* Reads back the raw bytes of a recorded message (caller frees). */
 int mail_raw_get(const struct mail_config *cfg, const char *sha256, char **raw, size_t *len);

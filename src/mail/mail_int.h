@@ -20,14 +20,6 @@ int mail__subject_ticket(const char *subject, int64_t *id);
  * sender: *queued says whether it was). Inside the caller's transaction. */
 int mail__queue_ack(struct db *db, const struct mail_config *cfg, const struct ticket_rec *t,
                     const struct mail_parsed *m, int *queued);
-/*
- * Composes and records an outgoing message for ticket t and queues its delivery: the
- * department's address as From, the [FD-n] tag in the subject, In-Reply-To/References
- * from the ticket's mail. kind: reply, ack, notice. Inside the caller's transaction.
- */
-int mail__queue_out(struct db *db, const struct mail_config *cfg, const struct ticket_rec *t,
-                    const char *kind, const char *text, const char *in_reply_to,
-                    int auto_submitted);
 
 /* ---- text helpers for the parser (parse_text.c) ---- */
 struct buf;

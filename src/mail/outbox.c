@@ -46,45 +46,28 @@ static int deliverable(const char *email)
     return at && strcmp(at, "@frontdesk.invalid") != 0;
 }
 
-int mail__queue_out(struct db *db, const struct mail_config *cfg, const struct ticket_rec *t,
-                    const char *kind, const char *text, const char *in_reply_to, int auto_submitted)
+int mail_queue(struct db *db, const struct mail_config *cfg, const struct mail_notice *n)
 {
-    char from[FD_EMAIL_MAX + 1], ref[32], subject[300], msgid[160];
-    int rc = store_mail_primary_address(db, t->department_id, from, sizeof(from));
+    char from[FD_EMAIL_MAX + 1], msgid[160];
+    int rc = store_mail_primary_address(db, n->department_id, from, sizeof(from));
     if (rc)
         return rc;
-    tickets_format_ref(t->id, ref, sizeof(ref));
-    if (strstr(t->subject, ref))
-        snprintf(subject, sizeof(subject), "%s", t->subject);
-    else
-        snprintf(subject, sizeof(subject), "[%s] %s", ref, t->subject);
-    /* References: the ticket's mail, oldest first (the store gives newest first). */
-    struct ids *ids = xcalloc(1, sizeof(*ids));
-    if ((rc = store_mail_ticket_ids(db, t->id, collect_id, ids))) {
-        free(ids);
-        return rc;
-    }
-    const char *refs[20];
-    for (int i = 0; i < ids->n; i++)
-        refs[i] = ids->v[ids->n - 1 - i];
     mail_new_message_id(cfg->domain, msgid, sizeof(msgid));
     struct mail_out out = {0};
     out.from_name = "Frontdesk Support";
     out.from_email = from;
-    out.to_name = t->requester_name;
-    out.to_email = t->requester_email;
-    out.subject = subject;
-    out.text = text;
+    out.to_name = n->to_name;
+    out.to_email = n->to_email;
+    out.subject = n->subject;
+    out.text = n->text;
     out.message_id = msgid;
-    out.in_reply_to = in_reply_to ? in_reply_to : ids->n ? ids->v[0] : NULL;
-    out.references = refs;
-    out.nreferences = ids->n;
-    out.auto_submitted = auto_submitted;
+    out.in_reply_to = n->in_reply_to;
+    out.references = n->references;
+    out.nreferences = n->nreferences;
+    out.auto_submitted = n->auto_submitted;
     char *raw = NULL;
     size_t len = 0;
-    rc = mail_compose(&out, &raw, &len);
-    free(ids);
-    if (rc)
+    if ((rc = mail_compose(&out, &raw, &len)))
         return rc;
     struct mail_rec rec;
     memset(&rec, 0, sizeof(rec));
@@ -95,18 +78,55 @@ int mail__queue_out(struct db *db, const struct mail_config *cfg, const struct t
     int64_t now = fd_now_ms();
     snprintf(rec.direction, sizeof(rec.direction), "out");
     snprintf(rec.message_id, sizeof(rec.message_id), "%s", msgid);
-    rec.ticket_id = t->id;
+    rec.ticket_id = n->ticket_id;
     rec.size = (int64_t)len;
     snprintf(rec.from_email, sizeof(rec.from_email), "%s", from);
-    snprintf(rec.to_email, sizeof(rec.to_email), "%s", t->requester_email);
-    snprintf(rec.subject, sizeof(rec.subject), "%.255s", subject);
+    snprintf(rec.to_email, sizeof(rec.to_email), "%s", n->to_email);
+    snprintf(rec.subject, sizeof(rec.subject), "%.255s", n->subject);
     snprintf(rec.status, sizeof(rec.status), "queued");
     snprintf(rec.kind, sizeof(rec.kind), "message");
-    snprintf(rec.source, sizeof(rec.source), "%s", kind);
+    snprintf(rec.source, sizeof(rec.source), "%s", n->kind);
     rec.created_at = now;
     if ((rc = store_mail_insert(db, &rec)))
         return rc;
-    return store_outbox_insert(db, rec.id, t->id, kind, from, t->requester_email, now);
+    return store_outbox_insert(db, rec.id, n->ticket_id, n->kind, from, n->to_email, now);
+}
+
+int mail_queue_ticket(struct db *db, const struct mail_config *cfg, const struct ticket_rec *t,
+                      const char *kind, const char *text, const char *in_reply_to,
+                      int auto_submitted)
+{
+    char ref[32], subject[300];
+    tickets_format_ref(t->id, ref, sizeof(ref));
+    if (strstr(t->subject, ref))
+        snprintf(subject, sizeof(subject), "%s", t->subject);
+    else
+        snprintf(subject, sizeof(subject), "[%s] %s", ref, t->subject);
+    /* References: the ticket's mail, oldest first (the store gives newest first). */
+    struct ids *ids = xcalloc(1, sizeof(*ids));
+    int rc = store_mail_ticket_ids(db, t->id, collect_id, ids);
+    if (rc) {
+        free(ids);
+        return rc;
+    }
+    const char *refs[20];
+    for (int i = 0; i < ids->n; i++)
+        refs[i] = ids->v[ids->n - 1 - i];
+    struct mail_notice n = {0};
+    n.ticket_id = t->id;
+    n.department_id = t->department_id;
+    n.to_name = t->requester_name;
+    n.to_email = t->requester_email;
+    n.subject = subject;
+    n.text = text;
+    n.kind = kind;
+    n.in_reply_to = in_reply_to ? in_reply_to : ids->n ? ids->v[0] : NULL;
+    n.references = refs;
+    n.nreferences = ids->n;
+    n.auto_submitted = auto_submitted;
+    rc = mail_queue(db, cfg, &n);
+    free(ids);
+    return rc;
 }
 
 int mail__queue_ack(struct db *db, const struct mail_config *cfg, const struct ticket_rec *t,
@@ -133,7 +153,7 @@ int mail__queue_ack(struct db *db, const struct mail_config *cfg, const struct t
         "Frontdesk staff will never ask for your password, 2FA codes, seed phrase or private "
         "keys, and will never ask you to move funds.\n",
         t->requester_name, ref, t->subject, dept.name, ref, cfg->base_url, ref);
-    rc = mail__queue_out(db, cfg, t, "ack", text, m->message_id, 1);
+    rc = mail_queue_ticket(db, cfg, t, "ack", text, m->message_id, 1);
     free(text);
     if (rc == 0)
         *queued = 1;
@@ -193,7 +213,7 @@ static int notify_event(void *ctx, const struct event_rec *e)
                                "Reply to this email to answer, or follow it at "
                                "%s/support#/tickets/%s\n",
                                f.body, author.name, ref, n->cfg->base_url, ref);
-        rc = mail__queue_out(n->db, n->cfg, t, "reply", text, NULL, 0);
+        rc = mail_queue_ticket(n->db, n->cfg, t, "reply", text, NULL, 0);
         free(text);
     }
     free(f.body);

@@ -189,6 +189,53 @@ struct outbox_rec {
     char sha256[65]; /* of the raw message */
 };
 
+/* ---- live chat (store_chat.c; the domain is src/chat/chat.h) ---- */
+struct chat_rec {
+    int64_t id;
+    int64_t department_id;
+    char department[32];
+    int tier;
+    int64_t customer_id;
+    char customer_name[FD_NAME_MAX + 1];
+    char customer_email[FD_EMAIL_MAX + 1];
+    int64_t agent_id; /* 0 = none yet */
+    char agent_name[FD_NAME_MAX + 1];
+    char status[12]; /* queued, active, ended, converted */
+    int64_t created_at, queued_at, assigned_at, ended_at;
+    int64_t estimate_s; /* the wait estimated when it was queued */
+    int rating;         /* 0 = none */
+    int64_t ticket_id;  /* converted to, or left-message ticket */
+    int64_t last_seq;
+};
+
+struct chat_msg_rec {
+    int64_t chat_id;
+    int64_t seq;
+    int64_t author_id; /* 0 = the system */
+    char author_name[FD_NAME_MAX + 1];
+    enum fd_role author_role;
+    char kind[8];     /* message | system | note (staff only) */
+    const char *body; /* borrowed during callbacks */
+    int64_t attachment_id;
+    int64_t created_at;
+};
+
+/* An agent who can take chats, with their load. */
+struct chat_agent_rec {
+    int64_t id;
+    char name[FD_NAME_MAX + 1];
+    int capacity;
+    int active; /* chats assigned now (status active) */
+    int64_t last_assigned_at;
+};
+
+/* One business-hours range of a department (minutes in the department's offset). */
+struct dept_hours_rec {
+    int day; /* 0 = Sunday */
+    int open_min, close_min;
+    int offset_min; /* minutes east of UTC */
+};
+
 #define FD_NSTATUS 6
 /* "new", "open", "pending", "on_hold", "solved", "closed": index = status number. */
 extern const char *const fd_ticket_statuses[FD_NSTATUS];

@@ -250,4 +250,62 @@ int store_cursor_set(struct db *db, const char *name, int64_t last);
 /* Events with id > after, oldest first, at most limit. */
 int store_event_list_after(struct db *db, int64_t after, int limit, store_event_cb cb, void *ctx);
 
+/* ---- live chat (store_chat.c) ----------------------------------------------- */
+/* Sets c->id; inserts department_id, tier, customer_id, status, created_at, queued_at,
+ * estimate_s. token_hash (hex BLAKE2b of a visitor's token) may be NULL. */
+int store_chat_insert(struct db *db, struct chat_rec *c, const char *token_hash);
+int store_chat_get(struct db *db, int64_t id, struct chat_rec *out);
+/* The visitor token's hash ("" when the chat has none). */
+int store_chat_token_hash(struct db *db, int64_t id, char *out, size_t n);
+/* Writes department_id, tier, agent_id, status, queued_at, assigned_at, ended_at,
+ * estimate_s and ticket_id (0 = NULL). */
+int store_chat_update(struct db *db, const struct chat_rec *c);
+/* Sets the rating once: FD_ECONFLICT when the chat was already rated. */
+int store_chat_rate(struct db *db, int64_t id, int rating, const char *comment);
+/* Increments chats.last_seq and returns the new value. */
+int store_chat_next_seq(struct db *db, int64_t id, int64_t *seq);
+/* client_id may be NULL; a repeated (chat, author, client_id) is FD_ECONFLICT. */
+int store_chat_msg_insert(struct db *db, const struct chat_msg_rec *m, const char *client_id);
+int store_chat_msg_by_client(struct db *db, int64_t chat_id, int64_t author_id,
+                             const char *client_id, int64_t *seq);
+/* Messages with seq > after in order; kind 'note' only with include_notes. */
+int store_chat_msg_list(struct db *db, int64_t chat_id, int64_t after, int include_notes,
+                        int (*cb)(void *, const struct chat_msg_rec *), void *ctx);
+/* Moves the user's read mark forward to seq. */
+int store_chat_read_set(struct db *db, int64_t chat_id, int64_t user_id, int64_t seq);
+/* Queued chats oldest first (queued_at, id): of one department and tier, or all when
+ * department_id is 0. */
+int store_chat_queue(struct db *db, int64_t department_id, int tier,
+                     int (*cb)(void *, const struct chat_rec *), void *ctx);
+/* How many queued chats of c's department and tier are ahead of c. */
+int store_chat_queue_ahead(struct db *db, const struct chat_rec *c, int *ahead);
+int store_chat_agent_active(struct db *db, int64_t agent_id,
+                            int (*cb)(void *, const struct chat_rec *), void *ctx);
+/* A customer's chats, newest first (at most 50). */
+int store_chat_customer_list(struct db *db, int64_t customer_id,
+                             int (*cb)(void *, const struct chat_rec *), void *ctx);
+/* Mean assigned→ended time of the department's last 20 ended chats; *n = how many. */
+int store_chat_handling_ms(struct db *db, int64_t department_id, int64_t *mean_ms, int *n);
+/* Chats that were assigned, newest first, at most limit. */
+int store_chat_report(struct db *db, int limit, int (*cb)(void *, const struct chat_rec *),
+                      void *ctx);
+
+int store_agent_presence_get(struct db *db, int64_t user_id, char *status, size_t n, int *capacity,
+                             int *active);
+int store_agent_presence_set(struct db *db, int64_t user_id, const char *status, int capacity,
+                             int64_t now);
+int store_agent_assigned(struct db *db, int64_t user_id, int64_t now);
+/* Online, enabled staff of the department and tier with their load, least loaded first,
+ * ties by the oldest last assignment, then by id. */
+int store_chat_agents(struct db *db, int64_t department_id, int tier,
+                      int (*cb)(void *, const struct chat_agent_rec *), void *ctx);
+
+int store_dept_hours_replace(struct db *db, int64_t department_id, const struct dept_hours_rec *h,
+                             int n);
+int store_dept_hours_list(struct db *db, int64_t department_id,
+                          int (*cb)(void *, const struct dept_hours_rec *), void *ctx);
+/* Canned responses for everyone and for the department: cb(ctx, id, title, body). */
+int store_canned_list(struct db *db, int64_t department_id,
+                      int (*cb)(void *, int64_t, const char *, const char *), void *ctx);
+
 #endif

@@ -44,9 +44,14 @@ after(async () => { await srv?.stop(); });
 test('unauthenticated requests → 401 unauthorized', async () => {
   const anon = new Client(srv.url);
   for (const p of ['/api/v1/tickets', `/api/v1/tickets/${tA}`, '/api/v1/tickets/counts', `/api/v1/tickets/${tA}/events`,
-    `/api/v1/tickets/${tA}/related`, '/api/v1/agents', '/api/v1/departments', '/api/v1/me']) {
+    `/api/v1/tickets/${tA}/related`, '/api/v1/agents', '/api/v1/me']) {
     isErr(await anon.get(p), 401, 'unauthorized');
   }
+  // The department list is public (the chat widget shows it before sign-in), and says
+  // nothing about tickets or people.
+  const deps = await anon.get('/api/v1/departments');
+  assert.equal(deps.status, 200);
+  assert.deepEqual(Object.keys(deps.json.departments[0]).sort(), ['name', 'slug']);
   isErr(await anon.post('/api/v1/tickets', { subject: 's', body: 'b', department: 'deposits' }), 401, 'unauthorized');
   isErr(await anon.post(`/api/v1/tickets/${tA}/messages`, { body: 'x' }), 401, 'unauthorized');
   isErr(await anon.patch(`/api/v1/tickets/${tA}`, { status: 'solved' }), 401, 'unauthorized');

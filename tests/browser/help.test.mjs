@@ -126,7 +126,8 @@ describe('help center', () => {
     await page.goto(server.url + '/help/articles/script-safety');
     await page.getByRole('heading', { name: 'Deposit safety notes' }).waitFor();
     const scripts = await page.locator('script').evaluateAll((els) => els.map((e) => e.getAttribute('src') || e.textContent));
-    assert.deepEqual(scripts, ['/static/help.js']);
+    // Only our own scripts: suggestions and the chat widget; none from the article.
+    assert.deepEqual(scripts, ['/static/help.js', '/static/chat-widget.js']);
     assert.equal(await page.locator('.help-body img').count(), 0);
     assert.equal(await page.locator('.help-body [onerror]').count(), 0);
     const link = page.locator('.help-body a', { hasText: 'click' });

@@ -10,6 +10,7 @@ import {
   nextId, initSkipLink,
 } from './ui.js';
 import { canEditKb, kbListView, kbEditView } from './kb_editor.js';
+import { initAgentChat, stopAgentChat, chatsView, updateNavCount } from './agent-chat.js';
 
 const main = document.getElementById('main');
 const bar = document.getElementById('topbar');
@@ -59,10 +60,12 @@ async function loadDirectory() {
 }
 
 function renderTopbar() {
-  const links = isStaff(state.user) ? [[state.queueHash, 'Queue']] : [];
+  const links = isStaff(state.user) ? [[state.queueHash, 'Queue'], ['#/chats', 'Chats']] : [];
   if (isStaff(state.user) && canEditKb(state.user)) links.push(['#/kb', 'Help center']);
   mount(bar, topbar({ product: 'Agent console', user: state.user, onSignOut: signOut, links }));
-  const section = parseHash().path[0] === 'kb' ? '#/kb' : parseHash().path[0] === 'queue' ? state.queueHash : null;
+  if (isStaff(state.user)) updateNavCount();
+  const p0 = parseHash().path[0];
+  const section = p0 === 'kb' ? '#/kb' : p0 === 'queue' ? state.queueHash : p0 === 'chats' ? '#/chats' : null;
   for (const a of bar.querySelectorAll('.topnav a')) {
     if (section && a.getAttribute('href') === section) a.setAttribute('aria-current', 'page');
   }
@@ -75,6 +78,7 @@ function renderTopbar() {
 
 async function signOut() {
   try { await api.logout(); } catch { /* already gone */ }
+  stopAgentChat();
   state.user = null;
   state.agents = null;
   state.departments = null;
@@ -89,6 +93,7 @@ function go(hash) {
 api.onUnauthorized(() => {
   if (!state.user) return;
   state.user = null;
+  stopAgentChat();
   flash('Your session has expired. Please sign in again.', 'info');
   state.afterLogin = location.hash;
   go('#/signin');
@@ -108,6 +113,7 @@ function signinView() {
     busy(form, box, async () => {
       const res = await api.login(email.value.trim(), password.value);
       state.user = res.user;
+      if (isStaff(state.user)) initAgentChat({ user: state.user, deptName });
       const next = state.afterLogin && !/^#\/signin/.test(state.afterLogin) ? state.afterLogin : '#/queue';
       state.afterLogin = null;
       go(next);
@@ -561,6 +567,9 @@ async function route(keepFocus = false) {
     if (path[0] === 'tickets' && path[1]) {
       renderTopbar();
       view = await ticketView(path[1]);
+    } else if (path[0] === 'chats') {
+      renderTopbar();
+      view = chatsView();
     } else if (path[0] === 'kb' && canEditKb(state.user)) {
       renderTopbar();
       const ctx = { go, flash, takeFlash };
@@ -587,6 +596,7 @@ async function boot() {
   initSkipLink();
   try {
     state.user = (await api.me()).user;
+    if (isStaff(state.user)) initAgentChat({ user: state.user, deptName });
   } catch (e) {
     if (e.status !== 401) flash(e.message, 'error');
     state.user = null;
