@@ -137,6 +137,9 @@ struct mail_notice {
     const char *const *references;
     int nreferences;
     int auto_submitted;
+    const char *html; /* NULL: an HTML alternative is made from text */
+    const struct mail_attachment *attachments;
+    int nattachments;
 };
 /* Composes the message, stores it as the record and queues its delivery, inside the
  * caller's write transaction. Returns 0 or an FD_E code. */

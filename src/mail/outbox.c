@@ -6,6 +6,8 @@
  * up where the last one stopped, because every step's progress is in the database.
  */
 #include "../auth/auth.h"
+#include "../core/blob.h"
+#include "../core/buf.h"
 #include "../core/err.h"
 #include "../core/log.h"
 #include "../core/timeutil.h"
@@ -46,6 +48,37 @@ static int deliverable(const char *email)
     return at && strcmp(at, "@frontdesk.invalid") != 0;
 }
 
+/* The HTML alternative of a plain-text message: escaped, paragraphs kept, links left as
+ * text (no markup from any user ever reaches it). Caller frees. */
+static char *text_to_html(const char *text)
+{
+    struct buf b;
+    buf_init(&b, 0);
+    buf_puts(&b, "<!DOCTYPE html><html><body style=\"font-family:sans-serif;font-size:14px;"
+                 "line-height:1.5;color:#1f2937\"><p>");
+    for (const char *p = text; *p; p++) {
+        switch (*p) {
+        case '&': buf_puts(&b, "&amp;"); break;
+        case '<': buf_puts(&b, "&lt;"); break;
+        case '>': buf_puts(&b, "&gt;"); break;
+        case '"': buf_puts(&b, "&quot;"); break;
+        case '\r': break;
+        case '\n':
+            if (p[1] == '\n') {
+                buf_puts(&b, "</p><p>");
+                while (p[1] == '\n')
+                    p++;
+            } else {
+                buf_puts(&b, "<br>");
+            }
+            break;
+        default: buf_append(&b, p, 1);
+        }
+    }
+    buf_puts(&b, "</p></body></html>");
+    return buf_detach(&b, NULL);
+}
+
 int mail_queue(struct db *db, const struct mail_config *cfg, const struct mail_notice *n)
 {
     char from[FD_EMAIL_MAX + 1], msgid[160];
@@ -65,9 +98,15 @@ int mail_queue(struct db *db, const struct mail_config *cfg, const struct mail_n
     out.references = n->references;
     out.nreferences = n->nreferences;
     out.auto_submitted = n->auto_submitted;
+    char *html = n->html ? NULL : text_to_html(n->text);
+    out.html = n->html ? n->html : html;
+    out.attachments = n->attachments;
+    out.nattachments = n->nattachments;
     char *raw = NULL;
     size_t len = 0;
-    if ((rc = mail_compose(&out, &raw, &len)))
+    rc = mail_compose(&out, &raw, &len);
+    free(html);
+    if (rc)
         return rc;
     struct mail_rec rec;
     memset(&rec, 0, sizeof(rec));
@@ -92,9 +131,20 @@ int mail_queue(struct db *db, const struct mail_config *cfg, const struct mail_n
     return store_outbox_insert(db, rec.id, n->ticket_id, n->kind, from, n->to_email, now);
 }
 
+static int queue_ticket(struct db *db, const struct mail_config *cfg, const struct ticket_rec *t,
+                        const char *kind, const char *text, const char *in_reply_to,
+                        int auto_submitted, const struct mail_attachment *atts, int natts);
+
 int mail_queue_ticket(struct db *db, const struct mail_config *cfg, const struct ticket_rec *t,
                       const char *kind, const char *text, const char *in_reply_to,
                       int auto_submitted)
+{
+    return queue_ticket(db, cfg, t, kind, text, in_reply_to, auto_submitted, NULL, 0);
+}
+
+static int queue_ticket(struct db *db, const struct mail_config *cfg, const struct ticket_rec *t,
+                        const char *kind, const char *text, const char *in_reply_to,
+                        int auto_submitted, const struct mail_attachment *atts, int natts)
 {
     char ref[32], subject[300];
     tickets_format_ref(t->id, ref, sizeof(ref));
@@ -124,6 +174,8 @@ int mail_queue_ticket(struct db *db, const struct mail_config *cfg, const struct
     n.references = refs;
     n.nreferences = ids->n;
     n.auto_submitted = auto_submitted;
+    n.attachments = atts;
+    n.nattachments = natts;
     rc = mail_queue(db, cfg, &n);
     free(ids);
     return rc;
@@ -174,6 +226,42 @@ struct find_msg {
     char *body;
 };
 
+/* The files of one message, read back from the attachment store for the email. */
+struct msg_files {
+    const struct mail_config *cfg;
+    int64_t message_id;
+    struct mail_attachment v[MAIL_MAX_ATTACHMENTS];
+    int n;
+};
+
+static int collect_file(void *ctx, const struct attachment_rec *a)
+{
+    struct msg_files *f = ctx;
+    if (a->message_id != f->message_id || f->n == MAIL_MAX_ATTACHMENTS)
+        return 0;
+    char dir[2048];
+    snprintf(dir, sizeof(dir), "%s/attachments", f->cfg->data_dir);
+    char *data = NULL;
+    size_t len = 0;
+    if (fd_blob_get(dir, a->sha256, &data, &len) != 0)
+        return 0; /* a missing file is left out rather than blocking the reply */
+    struct mail_attachment *m = &f->v[f->n++];
+    m->filename = xstrdup(a->filename);
+    m->content_type = xstrdup(a->content_type);
+    m->data = (unsigned char *)data;
+    m->len = len;
+    return 0;
+}
+
+static void free_files(struct msg_files *f)
+{
+    for (int i = 0; i < f->n; i++) {
+        free(f->v[i].filename);
+        free(f->v[i].content_type);
+        free(f->v[i].data);
+    }
+}
+
 static int find_message(void *ctx, const struct message_rec *m)
 {
     struct find_msg *f = ctx;
@@ -213,7 +301,14 @@ static int notify_event(void *ctx, const struct event_rec *e)
                                "Reply to this email to answer, or follow it at "
                                "%s/support#/tickets/%s\n",
                                f.body, author.name, ref, n->cfg->base_url, ref);
-        rc = mail_queue_ticket(n->db, n->cfg, t, "reply", text, NULL, 0);
+        struct msg_files *files = xcalloc(1, sizeof(*files));
+        files->cfg = n->cfg;
+        files->message_id = mid;
+        rc = store_attachment_list(n->db, t->id, collect_file, files);
+        if (rc == 0)
+            rc = queue_ticket(n->db, n->cfg, t, "reply", text, NULL, 0, files->v, files->n);
+        free_files(files);
+        free(files);
         free(text);
     }
     free(f.body);

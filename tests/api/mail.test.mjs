@@ -188,6 +188,9 @@ test('round trip: mail in → ticket → acknowledgement → agent reply by mail
   assert.equal(addrOf(reply.header('To')), cust);
   assert.match(reply.header('Subject'), new RegExp(`\\[${ref}\\]`));
   assert.match(reply.body, /checking the TXID/);
+  // text and HTML alternatives, the HTML escaped from the text
+  assert.match(reply.header('Content-Type'), /multipart\/alternative/i);
+  assert.match(reply.body, /Content-Type: text\/html/i);
   const replyId = msgIds(reply.header('Message-ID'))[0];
   assert.ok(replyId && replyId !== msgIds(ack.header('Message-ID'))[0], 'a new Message-ID');
   const irt = msgIds(reply.header('In-Reply-To'));
@@ -680,4 +683,27 @@ test('a permanent SMTP failure (550) shows on the ticket as an internal note', {
     await a?.srv.stop();
     await sk.stop();
   }
+});
+
+test('an agent reply with a screenshot is mailed with the file attached', { timeout: 30000 }, async () => {
+  const cust = uniq('shot') + '@example.net';
+  const t = await opened(cust);
+  await mailTo(cust, 1); // the acknowledgement
+  // a 1x1 PNG
+  const png = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000' +
+    '1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082', 'hex');
+  const up = await fetch(srv.url + `/api/v1/tickets/${t.ref}/attachments?filename=txid-proof.png`, {
+    method: 'POST', body: png,
+    headers: { 'content-type': 'image/png', cookie: admin.cookie, 'x-csrf-token': admin.csrf },
+  });
+  const upText = await up.text();
+  assert.equal(up.status, 201, upText);
+  const att = JSON.parse(upText).attachment;
+  const r = await admin.post(`/api/v1/tickets/${t.ref}/messages`, { body: 'Here is the proof of the transfer.', attachment_ids: [att.id] });
+  assert.equal(r.status, 201, r.text);
+  const ms = await mailTo(cust, 2);
+  const m = ms[1];
+  assert.match(m.header('Content-Type'), /multipart\/mixed/i);
+  assert.match(m.body, /txid-proof\.png/);
+  assert.match(m.body, new RegExp(png.toString('base64').slice(0, 40).replace(/[+/]/g, (c) => '\\' + c)));
 });
