@@ -153,7 +153,8 @@ static int cmp_timed(const void *a, const void *b)
     return x > y ? -1 : x < y;
 }
 
-static void report(const char *label, double *ms, double *cpu, int n, int64_t hits)
+static void report(const char *label, double *ms, double *cpu, int n, int64_t hits,
+                   const int64_t agree[2])
 {
     qsort(ms, (size_t)n, sizeof(double), cmp_double);
     qsort(cpu, (size_t)n, sizeof(double), cmp_double);
@@ -164,6 +165,12 @@ static void report(const char *label, double *ms, double *cpu, int n, int64_t hi
            cpu[(int)((double)n * 0.99)], cpu[n - 1]);
     printf("RESULT kb_search_%s_p50_ms=%.3f p99_ms=%.3f cpu_p50_ms=%.3f cpu_p99_ms=%.3f\n", label,
            p50, p99, cpu[n / 2], cpu[(int)((double)n * 0.99)]);
+    /* A relevance check at this scale (kb_quality measures it on its own small set): the
+     * share of first hits, and of all hits, about the intent of the query's question. */
+    printf("%-22s    (relevance)  first hit on the intent %.3f  hits on the intent %.3f\n", "",
+           (double)agree[0] / n, hits ? (double)agree[1] / (double)hits : 0.0);
+    printf("RESULT kb_search_%s_intent_first=%.3f intent_hits=%.3f\n", label, (double)agree[0] / n,
+           hits ? (double)agree[1] / (double)hits : 0.0);
 }
 
 /* A copy of s with one letter in five words swapped with its neighbour. */
@@ -317,10 +324,11 @@ int main(int argc, char **argv)
     struct timed *tq = calloc((size_t)nqueries, sizeof(*tq));
     char(*qtext)[KB_QUERY_MAX + 1] = nslow ? calloc((size_t)nqueries, sizeof(*qtext)) : NULL;
     for (int mode = 0; mode < 3; mode++) {
-        int64_t hits = 0;
+        int64_t hits = 0, agree[2] = {0, 0};
         rng = 12345;
         for (long qi = 0; qi < nqueries; qi++) {
-            const char *text = rows[next_rand() % (uint64_t)nrows].text;
+            int qrow = (int)(next_rand() % (uint64_t)nrows);
+            const char *text = rows[qrow].text;
             char q[KB_QUERY_MAX + 1];
             enum kb_search_mode m = KB_SEARCH_FULL;
             if (mode == 1) {
@@ -362,12 +370,18 @@ int main(int argc, char **argv)
                 goto out;
             }
             hits += nh;
+            /* Article id i + 1 was generated from question i % nrows. */
+            for (int k = 0; k < nh; k++) {
+                int same = h[k].id >= 1 && rows[(h[k].id - 1) % nrows].intent == rows[qrow].intent;
+                agree[0] += k == 0 && same;
+                agree[1] += same;
+            }
             kb_hits_free(h, nh);
         }
         report(mode == 0   ? "full"
                : mode == 1 ? "full_typos"
                            : "prefix",
-               ms, cpu, (int)nqueries, hits);
+               ms, cpu, (int)nqueries, hits, agree);
         if (nslow) {
             qsort(tq, (size_t)nqueries, sizeof(*tq), cmp_timed);
             for (long k = 0; k < nslow; k++)

@@ -50,6 +50,6 @@ void api_tickets_register(size_t attachment_max);
 void api_directory_register(void);
 void api_kb_register(void);
 void api_mail_register(size_t mail_max);
-void api_chat_register(void);
+void api_chat_register(size_t attachment_max);
 
 #endif

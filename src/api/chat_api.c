@@ -3,6 +3,7 @@
  * the chat hub (when main wired one into struct app) who was assigned and where the
  * queue stands. */
 #include "../chat/chat.h"
+#include "../core/config.h"
 #include "../core/timeutil.h"
 #include "../core/xalloc.h"
 #include "../tickets/tickets.h"
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define ROUTE_BATCH 32
 #define ROUTE_ROUNDS 16
@@ -68,15 +70,8 @@ static json_t *msg_json(const struct chat_msg_rec *m, const char *type)
     json_t *j = json_pack("{s:I, s:o, s:s, s:s, s:b, s:s}", "seq", (json_int_t)m->seq, "author",
                           author, "body", m->body ? m->body : "", "kind", note ? "system" : m->kind,
                           "internal", note, "created_at", at);
-    if (m->attachment_id) {
-        char url[64];
-        snprintf(url, sizeof(url), "/api/v1/attachments/%lld", (long long)m->attachment_id);
-        json_object_set_new(
-            j, "attachment",
-            json_pack("{s:I, s:s}", "id", (json_int_t)m->attachment_id, "url", url));
-    } else {
-        json_object_set_new(j, "attachment", json_null());
-    }
+    /* The same shape as the hub's frames (chat_attachment_json), or null. */
+    json_object_set_new(j, "attachment", chat_attachment_json(m));
     if (type) {
         json_object_set_new(j, "type", json_string(type));
         json_object_set_new(j, "chat", json_integer(m->chat_id));
@@ -446,6 +441,147 @@ static void post_message(struct http_req *req, struct http_resp *resp)
     store_release(app->store, db);
 out:
     json_decref(o);
+}
+
+static void upload(struct http_req *req, struct http_resp *resp)
+{
+    int64_t id;
+    if (id_param(req, resp, &id))
+        return;
+    struct app *app = API_APP(req);
+    const char *filename = http_req_query(req, "filename");
+    const char *declared = http_req_header(req, "Content-Type");
+    /* As for ticket attachments a declared type must be an accepted one; a browser that
+     * cannot tell says octet-stream, and the sniffed type decides. */
+    if (declared && strncasecmp(declared, "application/octet-stream", 24) != 0 &&
+        !tickets_attachment_type_allowed(declared)) {
+        http_resp_error(resp, 415, "unsupported_media_type",
+                        "files must be PNG, JPEG, GIF, WebP, PDF or plain text (the request "
+                        "says %.60s)",
+                        declared);
+        return;
+    }
+    struct chat_who w = who_of(req);
+    struct fd_error err = {0};
+    struct chat_file_rec f;
+    int64_t seq = 0;
+    struct db *db = store_acquire(app->store);
+    int rc = chat_attach(db, &w, id, app->cfg->data_dir, filename, req->body, req->body_len,
+                         (size_t)app->cfg->attachment_max, &f, &seq, &err);
+    if (rc) {
+        api_fail(resp, rc, &err);
+    } else {
+        char url[96];
+        chat_file_url(id, f.id, url, sizeof(url));
+        http_resp_json(resp, 201,
+                       json_pack("{s:{s:I, s:s, s:s, s:I, s:s}, s:I}", "attachment", "id",
+                                 (json_int_t)f.id, "filename", f.filename, "content_type",
+                                 f.content_type, "size", (json_int_t)f.size, "url", url, "seq",
+                                 (json_int_t)seq));
+        publish_after(app, db, id, seq - 1);
+    }
+    store_release(app->store, db);
+}
+
+static void download(struct http_req *req, struct http_resp *resp)
+{
+    int64_t id;
+    if (id_param(req, resp, &id))
+        return;
+    char *end;
+    errno = 0;
+    long long fid = req->nparams > 1 ? strtoll(req->params[1], &end, 10) : 0;
+    if (req->nparams < 2 || errno || *end || fid < 1) {
+        http_resp_error(resp, 404, "not_found", "no such attachment");
+        return;
+    }
+    struct app *app = API_APP(req);
+    struct chat_who w = who_of(req);
+    struct chat_file_rec f;
+    char path[2048];
+    struct db *db = store_acquire(app->store);
+    int rc = chat_file_get(db, &w, id, fid, app->cfg->data_dir, &f, path, sizeof(path));
+    store_release(app->store, db);
+    if (rc) {
+        api_fail(resp, rc, NULL);
+        return;
+    }
+    FILE *fp = fopen(path, "rb");
+    if (!fp) {
+        http_resp_error(resp, 500, "internal", "the attachment's file is missing");
+        return;
+    }
+    char *data = xmalloc((size_t)f.size + 1);
+    size_t n = fread(data, 1, (size_t)f.size, fp);
+    fclose(fp);
+    if (n != (size_t)f.size) {
+        free(data);
+        http_resp_error(resp, 500, "internal", "the attachment's file is damaged");
+        return;
+    }
+    /* Only the accepted types are served as themselves (they were checked on upload). */
+    http_resp_bytes(resp, 200, tickets_attachment_serve_type(f.content_type), data, n);
+    free(data);
+    char disp[200];
+    snprintf(disp, sizeof(disp), "attachment; filename=\"%s\"", f.filename);
+    http_resp_header(resp, "Content-Disposition", disp);
+    http_resp_header(resp, "X-Content-Type-Options", "nosniff");
+    http_resp_header(resp, "Content-Security-Policy", "default-src 'none'; sandbox");
+}
+
+struct search_ctx {
+    struct db *db;
+    json_t *arr;
+    int64_t last_id;
+    int n;
+};
+
+static int add_found(void *ctx, const struct chat_rec *c)
+{
+    struct search_ctx *l = ctx;
+    json_array_append_new(l->arr, chat_json(l->db, c));
+    l->last_id = c->id;
+    l->n++;
+    return 0;
+}
+
+/* GET /api/v1/chat?q=&status=&department=&limit=&cursor= */
+static void search(struct http_req *req, struct http_resp *resp)
+{
+    const struct auth_actor *a = api_require(req, resp, 0);
+    if (!a)
+        return;
+    int64_t limit = 25, cursor = 0;
+    if (api_query_int(req, resp, "limit", 1, 100, &limit) ||
+        api_query_int(req, resp, "cursor", 1, INT64_MAX, &cursor))
+        return;
+    struct chat_search s;
+    memset(&s, 0, sizeof(s));
+    const char *q = http_req_query(req, "q"), *st = http_req_query(req, "status");
+    s.text = q && *q ? q : NULL;
+    s.status = st && *st ? st : NULL;
+    s.before_id = cursor;
+    s.limit = (int)limit;
+    struct app *app = API_APP(req);
+    struct fd_error err = {0};
+    struct db *db = store_acquire(app->store);
+    struct search_ctx l = {db, json_array(), 0, 0};
+    int rc = chat_search(db, a, http_req_query(req, "department"), &s, add_found, &l, &err);
+    store_release(app->store, db);
+    if (rc) {
+        json_decref(l.arr);
+        api_fail(resp, rc, &err);
+        return;
+    }
+    json_t *j = json_pack("{s:o}", "chats", l.arr);
+    if (l.n == (int)limit && l.last_id > 1) {
+        char cur[32];
+        snprintf(cur, sizeof(cur), "%lld", (long long)l.last_id);
+        json_object_set_new(j, "next_cursor", json_string(cur));
+    } else {
+        json_object_set_new(j, "next_cursor", json_null());
+    }
+    http_resp_json(resp, 200, j);
 }
 
 /* Reads a chat before a change (for the seq to publish from). 0 when it cannot. */
@@ -867,15 +1003,18 @@ static void report(struct http_req *req, struct http_resp *resp)
                              r.n ? (double)r.sum_err / r.n : 0.0, "n", r.n));
 }
 
-void api_chat_register(void)
+void api_chat_register(size_t attachment_max)
 {
     http_route("GET", "/api/v1/chat/availability", availability);
+    http_route("GET", "/api/v1/chat", search);
     http_route("POST", "/api/v1/chat", start);
     http_route("POST", "/api/v1/chat/leave-message", leave_message);
     http_route("GET", "/api/v1/chat/canned", canned);
     http_route("GET", "/api/v1/chat/report", report);
     http_route("GET", "/api/v1/chat/{id}", get_chat);
     http_route("POST", "/api/v1/chat/{id}/messages", post_message);
+    http_route("POST", "/api/v1/chat/{id}/attachments", upload);
+    http_route("GET", "/api/v1/chat/{id}/attachments/{aid}", download);
     http_route("POST", "/api/v1/chat/{id}/transfer", transfer);
     http_route("POST", "/api/v1/chat/{id}/escalate", escalate);
     http_route("POST", "/api/v1/chat/{id}/convert", convert);
@@ -885,4 +1024,6 @@ void api_chat_register(void)
     http_route("PUT", "/api/v1/agent/status", agent_status);
     http_route("GET", "/api/v1/agent/chats", agent_chats);
     http_route("PUT", "/api/v1/departments/{slug}/hours", put_hours);
+    /* One byte above the maximum, so that the domain answers with its own 413. */
+    http_route_body_max("POST", "/api/v1/chat/{id}/attachments", attachment_max + 1);
 }

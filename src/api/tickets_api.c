@@ -656,13 +656,7 @@ static void download(struct http_req *req, struct http_resp *resp)
         http_resp_error(resp, 500, "internal", "the attachment's file is damaged");
         return;
     }
-    static const char *const types[] = {"image/png",  "image/jpeg",      "image/gif",
-                                        "image/webp", "application/pdf", "text/plain"};
-    const char *ct = "application/octet-stream";
-    for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
-        if (strcmp(types[i], att.content_type) == 0)
-            ct = types[i];
-    http_resp_bytes(resp, 200, ct, data, n);
+    http_resp_bytes(resp, 200, tickets_attachment_serve_type(att.content_type), data, n);
     free(data);
     char disp[200];
     snprintf(disp, sizeof(disp), "attachment; filename=\"%s\"", att.filename);

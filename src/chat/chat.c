@@ -2,6 +2,7 @@
 #include "chat.h"
 
 #include "../auth/auth.h"
+#include "../core/blob.h"
 #include "../core/buf.h"
 #include "../core/err.h"
 #include "../core/timeutil.h"
@@ -151,6 +152,7 @@ static int is_open_status(const struct chat_rec *c)
 
 struct agent_count {
     int online, available;
+    int64_t free_slots;          /* the sum of capacity - active over the online agents */
     struct chat_agent_rec first; /* the first agent with spare capacity */
 };
 
@@ -162,6 +164,7 @@ static int count_agent(void *ctx, const struct chat_agent_rec *a)
         if (c->available == 0)
             c->first = *a;
         c->available++;
+        c->free_slots += a->capacity - a->active;
     }
     return 0;
 }
@@ -186,7 +189,11 @@ int chat_estimate(struct db *db, int64_t department_id, int tier, int position, 
         return rc;
     int64_t mean_s = n ? (mean_ms + 500) / 1000 : DEFAULT_HANDLING_S;
     int64_t k = ac.online > 1 ? ac.online : 1;
-    int64_t rounds = position > 0 ? ((int64_t)position + k - 1) / k : 0;
+    /* The first free_slots chats of the queue are taken at once. Any other waits for
+     * chats to end: with nobody free the chat at the head waits for the first end
+     * (position + 1 endings, k agents ending chats in parallel). */
+    int64_t waiting = (int64_t)position - ac.free_slots + 1;
+    int64_t rounds = waiting > 0 ? (waiting + k - 1) / k : 0;
     *estimate_s = rounds * mean_s;
     return 0;
 }
@@ -480,6 +487,177 @@ out:
     return rc;
 }
 
+/* ---- files --------------------------------------------------------------------- */
+
+/* Keeps printable ASCII except separators and quotes: the name goes into a
+ * Content-Disposition header (the same rule as ticket attachments). */
+static int safe_filename(const char *in, char *out, size_t n)
+{
+    size_t j = 0;
+    for (const char *p = in; *p && j + 1 < n; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c < 0x20 || c >= 0x7f || c == '/' || c == '\\' || c == '"' || c == ';')
+            out[j++] = '_';
+        else
+            out[j++] = (char)c;
+    }
+    out[j] = '\0';
+    return j ? 0 : FD_EINVAL;
+}
+
+static void blob_dir(const char *data_dir, char *out, size_t n)
+{
+    snprintf(out, n, "%s/attachments", data_dir);
+}
+
+void chat_file_url(int64_t chat_id, int64_t file_id, char *out, size_t n)
+{
+    snprintf(out, n, "/api/v1/chat/%lld/attachments/%lld", (long long)chat_id, (long long)file_id);
+}
+
+struct json_t *chat_attachment_json(const struct chat_msg_rec *m)
+{
+    if (!m->attachment_id)
+        return json_null();
+    char url[96];
+    chat_file_url(m->chat_id, m->attachment_id, url, sizeof(url));
+    return json_pack("{s:I, s:s, s:s, s:I, s:s}", "id", (json_int_t)m->attachment_id, "filename",
+                     m->attachment_filename, "content_type", m->attachment_content_type, "size",
+                     (json_int_t)m->attachment_size, "url", url);
+}
+
+int chat_attach(struct db *db, const struct chat_who *w, int64_t chat_id, const char *data_dir,
+                const char *filename, const void *data, size_t len, size_t max,
+                struct chat_file_rec *out, int64_t *seq, struct fd_error *err)
+{
+    int rc = db_begin_write(db);
+    if (rc)
+        return rc;
+    struct chat_rec c;
+    struct chat_file_rec f;
+    memset(&f, 0, sizeof(f));
+    int role = 0;
+    int64_t me = 0, now = fd_now_ms(), s = 0;
+    /* Who may write comes first: someone else's chat is 404 whatever they send. */
+    if ((rc = get_visible(db, w, chat_id, &c, &role, &me)))
+        goto out;
+    if (role == CHAT_ROLE_SUPERVISOR) {
+        rc = fd_fail(err, FD_EFORBIDDEN, NULL, "only the chat's customer and agent may write");
+        goto out;
+    }
+    int open = role == CHAT_ROLE_CUSTOMER ? is_open_status(&c) : strcmp(c.status, "active") == 0;
+    if (!open) {
+        rc = fd_fail(err, FD_ECONFLICT, "status", "the chat is %s", c.status);
+        goto out;
+    }
+    if (len == 0) {
+        rc = fd_fail(err, FD_EINVAL, "body", "the file is empty");
+        goto out;
+    }
+    if (len > max) {
+        rc = fd_fail(err, FD_ELIMIT, "body", "files may be at most %zu bytes", max);
+        goto out;
+    }
+    if (safe_filename(filename && *filename ? filename : "attachment", f.filename,
+                      sizeof(f.filename))) {
+        rc = fd_fail(err, FD_EINVAL, "filename", "filename is empty");
+        goto out;
+    }
+    int sniffed = tickets_sniff_type(data, len, f.content_type, sizeof(f.content_type));
+    if (sniffed || !tickets_attachment_type_allowed(f.content_type)) {
+        rc = fd_fail(err, FD_ETYPE, "body",
+                     "files must be PNG, JPEG, GIF, WebP, PDF or plain text (this file is %s)",
+                     sniffed ? "of an unknown type" : f.content_type);
+        goto out;
+    }
+    char dir[2048];
+    blob_dir(data_dir, dir, sizeof(dir));
+    fd_sha256_hex(data, len, f.sha256);
+    /* Durable before the row that names it is committed. */
+    if ((rc = fd_blob_put(dir, f.sha256, data, len)))
+        goto out;
+    f.chat_id = chat_id;
+    f.uploader_id = me;
+    f.size = (int64_t)len;
+    f.created_at = now;
+    if ((rc = store_chat_file_insert(db, &f)) ||
+        (rc = add_msg(db, chat_id, me, "message", f.filename, NULL, f.id, now, &s)) ||
+        (rc = chat_event(db, 0, me, "chat_message", chat_id,
+                         json_pack("{s:I, s:I, s:I, s:s}", "seq", (json_int_t)s, "file_id",
+                                   (json_int_t)f.id, "size", (json_int_t)f.size, "content_type",
+                                   f.content_type),
+                         now)) ||
+        (rc = db_commit(db)))
+        goto out;
+    *out = f;
+    *seq = s;
+out:
+    db_rollback(db);
+    return rc;
+}
+
+int chat_file_get(struct db *db, const struct chat_who *w, int64_t chat_id, int64_t file_id,
+                  const char *data_dir, struct chat_file_rec *out, char *path, size_t pathlen)
+{
+    int rc = db_begin_read(db);
+    if (rc)
+        return rc;
+    struct chat_rec c;
+    struct chat_file_rec f;
+    if ((rc = get_visible(db, w, chat_id, &c, NULL, NULL)) == 0 &&
+        (rc = store_chat_file_get(db, chat_id, file_id, &f)) == 0) {
+        *out = f;
+        char dir[2048];
+        blob_dir(data_dir, dir, sizeof(dir));
+        fd_blob_path(dir, f.sha256, path, pathlen);
+    }
+    db_rollback(db);
+    return rc;
+}
+
+/* ---- search --------------------------------------------------------------------- */
+
+int chat_search(struct db *db, const struct auth_actor *a, const char *dept, struct chat_search *s,
+                int (*cb)(void *, const struct chat_rec *), void *ctx, struct fd_error *err)
+{
+    static const char *const statuses[] = {"queued", "active", "ended", "converted", NULL};
+    if (s->text && strlen(s->text) > CHAT_SEARCH_TEXT_MAX)
+        return fd_fail(err, FD_EINVAL, "q", "q: at most %d characters", CHAT_SEARCH_TEXT_MAX);
+    if (s->status) {
+        int ok = 0;
+        for (int i = 0; statuses[i]; i++)
+            ok |= strcmp(s->status, statuses[i]) == 0;
+        if (!ok)
+            return fd_fail(err, FD_EINVAL, "status",
+                           "status must be queued, active, ended or converted");
+    }
+    int rc = db_begin_read(db);
+    if (rc)
+        return rc;
+    s->department_id = 0;
+    s->customer_id = 0;
+    s->include_notes = auth_is_staff(a);
+    if (dept && *dept) {
+        struct department_rec d;
+        if ((rc = department(db, dept, &d, err)))
+            goto out;
+        s->department_id = d.id;
+    }
+    if (!auth_is_staff(a)) {
+        s->customer_id = a->user.id;
+    } else if (!auth_sees_all(a)) {
+        /* Agents search their department's chats; asking for another finds nothing. */
+        if (!a->user.department_id ||
+            (s->department_id && s->department_id != a->user.department_id))
+            goto out;
+        s->department_id = a->user.department_id;
+    }
+    rc = store_chat_search(db, s, cb, ctx);
+out:
+    db_rollback(db);
+    return rc;
+}
+
 /* ---- agents ------------------------------------------------------------------- */
 
 static int agent_event(struct db *db, int64_t user_id, const char *status, int capacity,
@@ -722,6 +900,7 @@ struct transcript_msg {
     char kind[8];
     char *body;
     int64_t created_at;
+    struct chat_file_rec *file; /* NULL = none */
 };
 
 struct transcript {
@@ -743,13 +922,28 @@ static int collect_msg(void *ctx, const struct chat_msg_rec *m)
     snprintf(x->kind, sizeof(x->kind), "%s", m->kind);
     x->body = xstrdup(m->body ? m->body : "");
     x->created_at = m->created_at;
+    x->file = NULL;
+    if (m->attachment_id) {
+        x->file = xcalloc(1, sizeof(*x->file));
+        x->file->id = m->attachment_id;
+        x->file->chat_id = m->chat_id;
+        x->file->uploader_id = m->author_id;
+        snprintf(x->file->sha256, sizeof(x->file->sha256), "%s", m->attachment_sha256);
+        snprintf(x->file->filename, sizeof(x->file->filename), "%s", m->attachment_filename);
+        snprintf(x->file->content_type, sizeof(x->file->content_type), "%s",
+                 m->attachment_content_type);
+        x->file->size = m->attachment_size;
+        x->file->created_at = m->created_at;
+    }
     return 0;
 }
 
 static void transcript_free(struct transcript *t)
 {
-    for (int i = 0; i < t->n; i++)
+    for (int i = 0; i < t->n; i++) {
         free(t->v[i].body);
+        free(t->v[i].file);
+    }
     free(t->v);
     memset(t, 0, sizeof(*t));
 }
@@ -767,6 +961,26 @@ static void chat_subject(const char *first, char *out, size_t n)
     memcpy(line, first, len);
     line[len] = '\0';
     snprintf(out, n, "Live chat: %s", len ? line : "(no text)");
+}
+
+/* A chat file becomes an attachment of the converted ticket: a new row naming the same
+ * blob (same sha256), linked to the ticket message made of the chat message. */
+static int copy_file(struct db *db, int64_t ticket_id, int64_t message_id,
+                     const struct transcript_msg *x)
+{
+    if (!x->file)
+        return 0;
+    struct attachment_rec att;
+    memset(&att, 0, sizeof(att));
+    att.ticket_id = ticket_id;
+    att.message_id = message_id;
+    att.uploader_id = x->file->uploader_id;
+    snprintf(att.sha256, sizeof(att.sha256), "%s", x->file->sha256);
+    snprintf(att.filename, sizeof(att.filename), "%s", x->file->filename);
+    snprintf(att.content_type, sizeof(att.content_type), "%s", x->file->content_type);
+    att.size = x->file->size;
+    att.created_at = x->file->created_at;
+    return store_attachment_insert(db, &att);
 }
 
 int chat_convert(struct db *db, const struct auth_actor *a, int64_t chat_id, int64_t *ticket_id,
@@ -826,10 +1040,14 @@ int chat_convert(struct db *db, const struct auth_actor *a, int64_t chat_id, int
         }
         rc = store_message_insert(db, &m);
         free(sys);
-        if (rc)
+        if (rc || (rc = copy_file(db, t->id, m.id, &tr.v[i])))
             goto out;
         replies++;
     }
+    /* The first customer message is the ticket's own body; its file (if any) stays
+     * with the ticket, unlinked. */
+    if ((rc = copy_file(db, t->id, 0, &tr.v[first])))
+        goto out;
     if (c.agent_id) {
         t->assignee_id = c.agent_id;
         snprintf(t->status, sizeof(t->status), "open");

@@ -116,9 +116,45 @@ int chat_transcript_mail(struct db *db, const struct mail_config *mail, const st
  * user (the customer's id for a visitor). For the hub's subscription checks. */
 enum { CHAT_ROLE_NONE = 0, CHAT_ROLE_CUSTOMER = 1, CHAT_ROLE_AGENT = 2, CHAT_ROLE_SUPERVISOR = 3 };
 int chat_role(struct db *db, const struct chat_who *w, const struct chat_rec *c, int64_t *user_id);
-/* The wait estimate of docs/chat.md for a chat with `position` chats ahead. */
+/* The wait estimate of docs/chat.md for a chat with `position` chats ahead: 0 when an
+ * online agent of the tier has a free slot for it, else the rounds of chat endings it
+ * waits for times the mean handling time. */
 int chat_estimate(struct db *db, int64_t department_id, int tier, int position,
                   int64_t *estimate_s);
 /* Routing may stop after max assignments: call chat_route again while *n == max. */
+
+/* ---- files and search (chat.c) ---------------------------------------------- */
+struct json_t;
+
+/* Stores a file (a screenshot) sent in chat chat_id by its customer (session or visitor
+ * token) or its agent, and posts it as a message whose body is the file name: the bytes
+ * go to the content-addressed store under data_dir/attachments (as ticket attachments
+ * do) and are durable before the row is committed. The type is sniffed from the bytes
+ * and must be one tickets_attachment_type_allowed accepts. data is borrowed; *out gets
+ * the file's row and *seq the message's seq. Returns 0, FD_ENOTFOUND (no such chat for
+ * w), FD_EFORBIDDEN (supervisors read only), FD_ECONFLICT (the chat is closed),
+ * FD_EINVAL (empty), FD_ELIMIT (more than max bytes), FD_ETYPE, FD_EIO, FD_EDB. */
+int chat_attach(struct db *db, const struct chat_who *w, int64_t chat_id, const char *data_dir,
+                const char *filename, const void *data, size_t len, size_t max,
+                struct chat_file_rec *out, int64_t *seq, struct fd_error *err);
+/* Finds file file_id of chat chat_id for someone who may see the chat; path (pathlen
+ * bytes) gets the blob's path. Returns 0, FD_ENOTFOUND, FD_EDB. */
+int chat_file_get(struct db *db, const struct chat_who *w, int64_t chat_id, int64_t file_id,
+                  const char *data_dir, struct chat_file_rec *out, char *path, size_t pathlen);
+/* The download URL of a chat file: /api/v1/chat/CHAT/attachments/ID. */
+void chat_file_url(int64_t chat_id, int64_t file_id, char *out, size_t n);
+/* A message's "attachment" as JSON, the same in REST answers and WebSocket frames:
+ * {id, filename, content_type, size, url}, or JSON null. New reference. */
+struct json_t *chat_attachment_json(const struct chat_msg_rec *m);
+
+/* Searches the chats a may see, newest first: customers their own, agents their
+ * department's, supervisors and admins all. department (a slug, may be NULL) and the
+ * fields of s filter; s->customer_id, s->include_notes and (for agents)
+ * s->department_id are set here from a. Returns 0, FD_EINVAL (unknown department or
+ * status, text too long), FD_EDB. */
+int chat_search(struct db *db, const struct auth_actor *a, const char *department,
+                struct chat_search *s, int (*cb)(void *, const struct chat_rec *), void *ctx,
+                struct fd_error *err);
+#define CHAT_SEARCH_TEXT_MAX 200
 
 #endif

@@ -28,6 +28,15 @@
  * at once. These are short SQLite calls, but they block the hub thread (and so every
  * chat socket) while they run, including any wait for a free pool connection or the
  * write lock; keep them short.
+ *
+ * Group commit. A durable commit (fsync) per chat message would serialise the messages
+ * behind each other's fsync. So "message" frames are not posted as they are parsed: they
+ * wait in h->pend until the round's input has been read, then flush_posts stores all of
+ * them in one write transaction (chat_post_batch) and only then sends the acks and the
+ * broadcasts, in arrival order: a message is still committed before it is acknowledged
+ * or delivered. To keep each connection's frames in order, anything else that touches the
+ * database or the chat's state (hello, typing, read, a close) flushes the pending messages
+ * first, so the outcome is the one of handling the frames one by one.
  */
 #include "hub.h"
 
@@ -57,6 +66,7 @@
 #define HUB_MAX_SUBS 64
 #define HUB_SNDBUF (64 * 1024)
 #define HUB_EVENTS 256
+#define HUB_PEND_MAX 512 /* messages in one group commit */
 
 /* ---- pure parts (hub_int.h) ------------------------------------------------------ */
 
@@ -217,6 +227,12 @@ struct conn {
     int nsubs;
 };
 
+/* A parsed "message" frame waiting for flush_posts (in.root owned). */
+struct pend {
+    struct conn *c;
+    struct hub_in in;
+};
+
 enum cmd_kind { CMD_ADOPT, CMD_CHAT, CMD_USER, CMD_AGENTS };
 
 struct cmd {
@@ -247,6 +263,9 @@ struct chat_hub {
     int n, cap;
     struct conn **dirty;
     int ndirty, capdirty;
+    struct pend *pend; /* messages waiting for the round's group commit */
+    int npend, cappend;
+    int flushing;
     atomic_long nconn;
     atomic_llong in, out, slow, policy;
 };
@@ -384,10 +403,13 @@ static void mark_dirty(struct conn *c)
     c->dirty = 1;
 }
 
+static void flush_posts(struct chat_hub *h);
+
 static void conn_close(struct conn *c, uint16_t code, const char *reason)
 {
     if (c->state != OPEN || c->dead)
         return;
+    flush_posts(c->h); /* acks of messages read before the close go out before it */
     if (ensure_ws(c) != 0)
         return;
     size_t rlen = reason ? strlen(reason) : 0;
@@ -508,9 +530,9 @@ char *chat_hub_message_json(const struct chat_msg_rec *m)
                           (json_int_t)m->author_id, "name", m->author_name, "role",
                           fd_role_name(m->author_role), "body", m->body ? m->body : "", "kind",
                           m->kind, "created_at", created);
+    /* The same shape as the REST answers (chat_attachment_json). */
     if (j && m->attachment_id)
-        json_object_set_new(j, "attachment",
-                            json_pack("{s:I}", "id", (json_int_t)m->attachment_id));
+        json_object_set_new(j, "attachment", chat_attachment_json(m));
     char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
     json_decref(j);
     return s;
@@ -587,41 +609,72 @@ static void do_hello(struct conn *c, struct db *db, const struct hub_in *in)
     }
 }
 
-static void do_message(struct conn *c, struct db *db, const struct hub_in *in)
+/* Answers one posted message (after the commit): ack, then the broadcast. */
+static void answer_post(struct conn *c, const struct hub_in *in, struct chat_batch_item *it)
 {
-    if (!may_use(c, db, in->chat)) {
+    if (it->rc == FD_ENOTFOUND) {
         conn_close(c, HUB_CLOSE_POLICY, "no such chat for you");
         return;
     }
-    struct chat_who w = who_of(c);
-    struct fd_error err;
-    memset(&err, 0, sizeof(err));
-    int64_t seq = 0;
-    int dup = 0;
-    int rc = chat_post(db, &w, in->chat, in->body, in->client_id, 0, &seq, &dup, &err);
-    if (rc == FD_ENOTFOUND) {
-        conn_close(c, HUB_CLOSE_POLICY, "no such chat for you");
-        return;
-    }
-    if (rc) {
+    if (it->rc) {
+        int rc = it->rc;
         const char *code = rc == FD_EINVAL      ? "invalid_field"
                            : rc == FD_ECONFLICT ? "conflict"
                            : rc == FD_ERATE     ? "rate_limited"
                                                 : "internal";
-        send_error(c, code, err.message[0] ? err.message : fd_strerror(rc));
+        send_error(c, code, it->err.message[0] ? it->err.message : fd_strerror(rc));
         return;
     }
-    json_t *ack = json_pack("{s:s,s:I}", "type", "ack", "seq", (json_int_t)seq);
+    json_t *ack = json_pack("{s:s,s:I}", "type", "ack", "seq", (json_int_t)it->seq);
     json_object_set_new(ack, "client_id", in->client_id ? json_string(in->client_id) : json_null());
     conn_send_json(c, ack);
-    if (dup)
+    if (it->duplicate || !it->json)
         return;
-    struct history hi = {c, NULL, seq, NULL};
-    chat_messages(db, &w, in->chat, seq - 1, history_cb, &hi);
-    if (hi.text) {
-        deliver_chat(c->h, in->chat, hi.text, seq, 0, NULL);
-        free(hi.text);
+    deliver_chat(c->h, in->chat, it->json, it->seq, 0, NULL);
+}
+
+/* The group commit: stores every pending message in one transaction, then answers them
+ * in arrival order. */
+static void flush_posts(struct chat_hub *h)
+{
+    if (h->npend == 0 || h->flushing)
+        return;
+    h->flushing = 1;
+    int n = h->npend;
+    struct chat_batch_item *items = xcalloc((size_t)n, sizeof(*items));
+    for (int i = 0; i < n; i++) {
+        struct pend *p = &h->pend[i];
+        items[i].who = who_of(p->c);
+        items[i].chat_id = p->in.chat;
+        items[i].body = p->in.body;
+        items[i].client_id = p->in.client_id;
     }
+    struct db *db = store_acquire(h->store); /* blocks the hub thread: see the top */
+    chat_post_batch(db, items, (size_t)n);
+    store_release(h->store, db);
+    /* conn_close below must not flush again: the list is emptied only at the end */
+    for (int i = 0; i < n; i++) {
+        answer_post(h->pend[i].c, &h->pend[i].in, &items[i]);
+        free(items[i].json);
+        json_decref(h->pend[i].in.root);
+    }
+    free(items);
+    h->npend = 0;
+    h->flushing = 0;
+}
+
+static void queue_post(struct conn *c, struct hub_in *in)
+{
+    struct chat_hub *h = c->h;
+    if (h->npend == h->cappend) {
+        h->cappend = h->cappend ? h->cappend * 2 : 64;
+        h->pend = xrealloc(h->pend, (size_t)h->cappend * sizeof(*h->pend));
+    }
+    h->pend[h->npend].c = c;
+    h->pend[h->npend].in = *in;
+    h->npend++;
+    if (h->npend >= HUB_PEND_MAX)
+        flush_posts(h);
 }
 
 static void do_relay(struct conn *c, struct db *db, const struct hub_in *in)
@@ -666,10 +719,16 @@ static void handle_text(struct conn *c, const char *text, size_t len)
         conn_close(c, rc == HUB_PARSE_UNKNOWN ? HUB_CLOSE_POLICY : HUB_CLOSE_MALFORMED, err);
         return;
     }
+    if (in.type == HUB_MESSAGE) {
+        queue_post(c, &in); /* stored at the end of the round: see the top */
+        return;
+    }
+    /* Keep the order of frames: the pending messages first. */
+    flush_posts(h);
     struct db *db = store_acquire(h->store); /* blocks the hub thread: see the top */
     switch (in.type) {
     case HUB_HELLO: do_hello(c, db, &in); break;
-    case HUB_MESSAGE: do_message(c, db, &in); break;
+    case HUB_MESSAGE: break;
     case HUB_TYPING:
     case HUB_READ: do_relay(c, db, &in); break;
     }
@@ -1025,6 +1084,7 @@ static void *hub_main(void *arg)
             }
             mark_dirty(c);
         }
+        flush_posts(h); /* the round's messages: one commit, then acks and broadcasts */
         /* Commands (adoptions, publications): take the whole list at once. */
         pthread_mutex_lock(&h->mu);
         struct cmd *list = h->head;
@@ -1036,6 +1096,7 @@ static void *hub_main(void *arg)
             run_cmd(h, list);
             list = next;
         }
+        flush_posts(h); /* messages read from adopted sockets' extra bytes */
         now = now_ms();
         if (now >= next_tick) {
             tick(h, now);
@@ -1131,6 +1192,7 @@ void chat_hub_free(struct chat_hub *h)
     pthread_mutex_destroy(&h->mu);
     free(h->conns);
     free(h->dirty);
+    free(h->pend);
     free(h);
 }
 

@@ -12,6 +12,9 @@
  *
  * The hub calls the chat domain (chat.h) with a connection acquired from the store for
  * each operation; those are short SQLite calls that block the hub thread while they run.
+ * Client "message" frames are group-committed: all those read in one epoll round are
+ * stored in one write transaction (chat_post_batch, hub_int.h), and only then acked and
+ * delivered.
  */
 #include "../auth/auth.h"
 #include "chat.h"
@@ -84,7 +87,7 @@ int chat_hub_publish_agents(struct chat_hub *h, const char *department, const ch
 
 /* The WebSocket/REST form of a stored message:
  * {"type":"message","chat","seq","author":{id,name,role},"body","kind","created_at",
- *  "attachment"?:{"id"}}. Malloc'd text (free()), or NULL. */
+ *  "attachment"?:{id,filename,content_type,size,url}}. Malloc'd text (free()), or NULL. */
 char *chat_hub_message_json(const struct chat_msg_rec *m);
 
 /* Counters for /metrics. */

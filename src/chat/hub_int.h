@@ -4,11 +4,17 @@
  * The pure parts of the hub (no sockets, no database), shared with
  * tests/unit/test_hub.c: client message validation, the per-connection rate limiter,
  * the send-queue cap and the frame byte accounting that lets the hub free an idle
- * connection's wslay context.
+ * connection's wslay context; and the group commit of a round's messages
+ * (chat_batch.c, the one part here that uses the database).
  */
+#include "../core/err.h"
+#include "chat.h"
+
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
+
+struct db;
 
 /* WebSocket close codes used by the hub. */
 #define HUB_CLOSE_NORMAL 1000
@@ -59,5 +65,29 @@ int hub__sendq_full(size_t queued, size_t add, size_t cap);
 
 /* Bytes of a client→server frame header for a payload length (masked frames). */
 size_t hub__frame_header_len(uint64_t payload_len);
+
+/*
+ * Group commit (chat_batch.c): posts the messages of one hub round in ONE write
+ * transaction (one fsync), each item with chat_post's rules and in order (per-chat seq =
+ * last_seq + 1, client_id idempotence also within the batch, the event row). Nothing is
+ * sent from here: the caller acknowledges and delivers only after this returns, i.e.
+ * after the commit. Outputs per item: rc (0 or chat_post's codes: FD_EINVAL, FD_ENOTFOUND,
+ * FD_EFORBIDDEN, FD_ECONFLICT, or a store failure), err, seq, duplicate, and json (the
+ * stored message's chat_hub_message_json, malloc'd, NULL for a duplicate or failure; the
+ * caller frees it). When the shared transaction fails, each item is retried in its own.
+ * Returns 0, or the last store failure.
+ */
+struct chat_batch_item {
+    struct chat_who who;
+    int64_t chat_id;
+    const char *body;
+    const char *client_id; /* NULL = none */
+    int rc;
+    struct fd_error err;
+    int64_t seq;
+    int duplicate;
+    char *json;
+};
+int chat_post_batch(struct db *db, struct chat_batch_item *items, size_t n);
 
 #endif

@@ -27,6 +27,7 @@
 enum kb__kind { KB__KIND_WORD = 0, KB__KIND_CJK = 1 };
 
 struct kb__tok;
+struct kb__dsz;
 
 /* Per-connection state: the FTS5 API of the connection, the unicode61 tokenizer that
  * fdtext wraps, and a tokenizer instance for analysing queries and documents in C. */
@@ -36,6 +37,9 @@ struct kb__conn {
     fts5_tokenizer u61;
     void *u61ctx;
     struct kb__tok *ana;
+    /* Column lengths of the indexed documents for the query running on this connection
+     * (a reference on the snapshot of the vocabulary cache; NULL: read FTS5's docsize). */
+    struct kb__dsz *dsz;
 };
 
 /* Receives one token; start/end are byte offsets in the original text. */

@@ -216,8 +216,38 @@ struct chat_msg_rec {
     enum fd_role author_role;
     char kind[8];     /* message | system | note (staff only) */
     const char *body; /* borrowed during callbacks */
+    /* The chat file sent with the message (chat_files.id, column chat_messages.
+     * chat_file_id; 0 = none) and what the store read of it. */
     int64_t attachment_id;
+    char attachment_filename[128];
+    char attachment_content_type[64];
+    int64_t attachment_size;
+    char attachment_sha256[65];
     int64_t created_at;
+};
+
+/* A file sent in a chat (chat_files): the bytes are the content-addressed blob sha256
+ * under DATA_DIR/attachments, shared with ticket attachments. */
+struct chat_file_rec {
+    int64_t id;
+    int64_t chat_id;
+    int64_t uploader_id;
+    char sha256[65];
+    char filename[128];
+    char content_type[64];
+    int64_t size;
+    int64_t created_at;
+};
+
+/* A chat search (store_chat_search): 0 / NULL fields do not filter. */
+struct chat_search {
+    const char *text;      /* in message bodies, the customer's name or email */
+    int include_notes;     /* text also matches internal notes */
+    const char *status;    /* queued, active, ended, converted */
+    int64_t department_id; /* one department */
+    int64_t customer_id;   /* one customer's chats */
+    int64_t before_id;     /* cursor: chats with a smaller id */
+    int limit;
 };
 
 /* An agent who can take chats, with their load. */

@@ -286,6 +286,14 @@ int store_chat_customer_list(struct db *db, int64_t customer_id,
                              int (*cb)(void *, const struct chat_rec *), void *ctx);
 /* Mean assigned→ended time of the department's last 20 ended chats; *n = how many. */
 int store_chat_handling_ms(struct db *db, int64_t department_id, int64_t *mean_ms, int *n);
+/* Chats matching s, newest first (id descending), at most s->limit. The text is
+ * matched with LIKE (wildcards in it are escaped). */
+int store_chat_search(struct db *db, const struct chat_search *s,
+                      int (*cb)(void *, const struct chat_rec *), void *ctx);
+/* Sets f->id. */
+int store_chat_file_insert(struct db *db, struct chat_file_rec *f);
+/* The file id of chat chat_id: FD_ENOTFOUND when it belongs to another chat. */
+int store_chat_file_get(struct db *db, int64_t chat_id, int64_t id, struct chat_file_rec *out);
 /* Chats that were assigned, newest first, at most limit. */
 int store_chat_report(struct db *db, int limit, int (*cb)(void *, const struct chat_rec *),
                       void *ctx);

@@ -3,6 +3,7 @@
 #include "store.h"
 
 #include "../core/err.h"
+#include "../core/xalloc.h"
 #include "store_int.h"
 
 #include <stdlib.h>
@@ -167,7 +168,7 @@ int store_chat_msg_insert(struct db *db, const struct chat_msg_rec *m, const cha
     struct db_stmt *st;
     if (db_prepare(db,
                    "INSERT INTO chat_messages (chat_id, seq, author_id, kind, body, client_id, "
-                   "attachment_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                   "chat_file_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                    &st))
         return FD_EDB;
     db_bind_int64(st, 1, m->chat_id);
@@ -205,8 +206,10 @@ int store_chat_msg_list(struct db *db, int64_t chat_id, int64_t after, int inclu
 {
     struct db_stmt *st;
     if (db_prepare(db,
-                   "SELECT m.seq, m.author_id, u.name, u.role, m.kind, m.body, m.attachment_id, "
-                   "m.created_at FROM chat_messages m LEFT JOIN users u ON u.id = m.author_id "
+                   "SELECT m.seq, m.author_id, u.name, u.role, m.kind, m.body, m.chat_file_id, "
+                   "m.created_at, f.filename, f.content_type, f.size, f.sha256 "
+                   "FROM chat_messages m LEFT JOIN users u ON u.id = m.author_id "
+                   "LEFT JOIN chat_files f ON f.id = m.chat_file_id "
                    "WHERE m.chat_id = ? AND m.seq > ? AND (? = 1 OR m.kind <> 'note') "
                    "ORDER BY m.seq",
                    &st))
@@ -231,6 +234,12 @@ int store_chat_msg_list(struct db *db, int64_t chat_id, int64_t after, int inclu
             m.body = "";
         m.attachment_id = db_col_int64(st, 6);
         m.created_at = db_col_int64(st, 7);
+        if (m.attachment_id) {
+            STORE_COPY(st, 8, m.attachment_filename);
+            STORE_COPY(st, 9, m.attachment_content_type);
+            m.attachment_size = db_col_int64(st, 10);
+            STORE_COPY(st, 11, m.attachment_sha256);
+        }
         if ((rc = cb(ctx, &m)) != 0)
             break;
     }
@@ -367,6 +376,113 @@ int store_chat_handling_ms(struct db *db, int64_t department_id, int64_t *mean_m
     *n = count;
     *mean_ms = count ? sum / count : 0;
     return 0;
+}
+
+/* Makes a LIKE pattern "%text%" with %, _ and the backslash escaped (ESCAPE is the
+ * backslash), as store_tickets.c does. Caller frees. */
+static char *like_pattern(const char *text)
+{
+    size_t n = strlen(text);
+    char *p = xmalloc(2 * n + 3);
+    size_t j = 0;
+    p[j++] = '%';
+    for (size_t i = 0; i < n; i++) {
+        if (text[i] == '%' || text[i] == '_' || text[i] == '\\')
+            p[j++] = '\\';
+        p[j++] = text[i];
+    }
+    p[j++] = '%';
+    p[j] = '\0';
+    return p;
+}
+
+int store_chat_search(struct db *db, const struct chat_search *s,
+                      int (*cb)(void *, const struct chat_rec *), void *ctx)
+{
+    struct db_stmt *st;
+    if (db_prepare(db,
+                   "SELECT " CHAT_COLS CHAT_FROM
+                   "WHERE (? IS NULL OR c.status = ?) AND (? = 0 OR c.department_id = ?) "
+                   "AND (? = 0 OR c.customer_id = ?) AND (? = 0 OR c.id < ?) "
+                   "AND (? IS NULL OR cu.name LIKE ? ESCAPE '\\' OR cu.email LIKE ? ESCAPE '\\' "
+                   "OR EXISTS (SELECT 1 FROM chat_messages m WHERE m.chat_id = c.id AND "
+                   "(? = 1 OR m.kind <> 'note') AND m.body LIKE ? ESCAPE '\\')) "
+                   "ORDER BY c.id DESC LIMIT ?",
+                   &st))
+        return FD_EDB;
+    char *like = s->text && *s->text ? like_pattern(s->text) : NULL;
+    db_bind_text(st, 1, s->status);
+    db_bind_text(st, 2, s->status);
+    db_bind_int64(st, 3, s->department_id);
+    db_bind_int64(st, 4, s->department_id);
+    db_bind_int64(st, 5, s->customer_id);
+    db_bind_int64(st, 6, s->customer_id);
+    db_bind_int64(st, 7, s->before_id);
+    db_bind_int64(st, 8, s->before_id);
+    db_bind_text(st, 9, like);
+    db_bind_text(st, 10, like);
+    db_bind_text(st, 11, like);
+    db_bind_int64(st, 12, s->include_notes ? 1 : 0);
+    db_bind_text(st, 13, like);
+    db_bind_int64(st, 14, s->limit > 0 ? s->limit : 25);
+    int rc;
+    struct chat_rec c;
+    while ((rc = db_step(st)) == 1) {
+        read_chat(st, &c);
+        if ((rc = cb(ctx, &c)) != 0)
+            break;
+    }
+    db_finalize(st);
+    free(like);
+    return rc < 0 ? rc : 0;
+}
+
+int store_chat_file_insert(struct db *db, struct chat_file_rec *f)
+{
+    struct db_stmt *st;
+    if (db_prepare(db,
+                   "INSERT INTO chat_files (chat_id, uploader_id, sha256, filename, content_type, "
+                   "size, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                   &st))
+        return FD_EDB;
+    db_bind_int64(st, 1, f->chat_id);
+    db_bind_int64(st, 2, f->uploader_id);
+    db_bind_text(st, 3, f->sha256);
+    db_bind_text(st, 4, f->filename);
+    db_bind_text(st, 5, f->content_type);
+    db_bind_int64(st, 6, f->size);
+    db_bind_int64(st, 7, f->created_at);
+    int rc = db_step(st);
+    if (rc == 1)
+        f->id = db_col_int64(st, 0);
+    db_finalize(st);
+    return rc == 1 ? 0 : rc == 0 ? FD_EDB : rc;
+}
+
+int store_chat_file_get(struct db *db, int64_t chat_id, int64_t id, struct chat_file_rec *out)
+{
+    struct db_stmt *st;
+    if (db_prepare(db,
+                   "SELECT id, chat_id, uploader_id, sha256, filename, content_type, size, "
+                   "created_at FROM chat_files WHERE id = ? AND chat_id = ?",
+                   &st))
+        return FD_EDB;
+    db_bind_int64(st, 1, id);
+    db_bind_int64(st, 2, chat_id);
+    int rc = db_step(st);
+    if (rc == 1) {
+        memset(out, 0, sizeof(*out));
+        out->id = db_col_int64(st, 0);
+        out->chat_id = db_col_int64(st, 1);
+        out->uploader_id = db_col_int64(st, 2);
+        STORE_COPY(st, 3, out->sha256);
+        STORE_COPY(st, 4, out->filename);
+        STORE_COPY(st, 5, out->content_type);
+        out->size = db_col_int64(st, 6);
+        out->created_at = db_col_int64(st, 7);
+    }
+    db_finalize(st);
+    return rc == 1 ? 0 : rc == 0 ? FD_ENOTFOUND : rc;
 }
 
 int store_chat_report(struct db *db, int limit, int (*cb)(void *, const struct chat_rec *),

@@ -29,7 +29,7 @@ static const char *const allowed_types[] = {
 static pthread_mutex_t magic_mu = PTHREAD_MUTEX_INITIALIZER;
 static magic_t magic_handle;
 
-static int sniff(const void *data, size_t len, char *out, size_t n)
+int tickets_sniff_type(const void *data, size_t len, char *out, size_t n)
 {
     int rc = FD_ETYPE;
     pthread_mutex_lock(&magic_mu);
@@ -58,6 +58,15 @@ int tickets_attachment_type_allowed(const char *content_type)
         if (strlen(allowed_types[i]) == n && strncasecmp(allowed_types[i], content_type, n) == 0)
             return 1;
     return 0;
+}
+
+const char *tickets_attachment_serve_type(const char *content_type)
+{
+    size_t n = strcspn(content_type, "; ");
+    for (int i = 0; allowed_types[i]; i++)
+        if (strlen(allowed_types[i]) == n && strncasecmp(allowed_types[i], content_type, n) == 0)
+            return allowed_types[i];
+    return "application/octet-stream";
 }
 
 static int safe_filename(const char *in, char *out, size_t n)
@@ -94,7 +103,7 @@ int tickets_attachment_add(struct db *db, const struct auth_actor *a, int64_t ti
     if (safe_filename(filename && *filename ? filename : "attachment", att.filename,
                       sizeof(att.filename)))
         return fd_fail(err, FD_EINVAL, "filename", "filename is empty");
-    int rc = sniff(data, len, att.content_type, sizeof(att.content_type));
+    int rc = tickets_sniff_type(data, len, att.content_type, sizeof(att.content_type));
     int ok = 0;
     for (int i = 0; rc == 0 && allowed_types[i]; i++)
         ok |= strcmp(att.content_type, allowed_types[i]) == 0;
@@ -185,7 +194,7 @@ int tickets_attach_in_txn(struct db *db, int64_t uploader_id, int64_t ticket_id,
         snprintf(att.filename, sizeof(att.filename), "attachment");
     /* Mail attachments are kept whatever their type (they are part of the record); the
      * download route serves types outside the allowed list as octet-stream. */
-    if (sniff(data, len, att.content_type, sizeof(att.content_type)))
+    if (tickets_sniff_type(data, len, att.content_type, sizeof(att.content_type)))
         snprintf(att.content_type, sizeof(att.content_type), "application/octet-stream");
     char dir[2048];
     blob_dir(data_dir, dir, sizeof(dir));

@@ -116,6 +116,12 @@ int tickets_attachment_add(struct db *db, const struct auth_actor *a, int64_t ti
 /* Whether a declared Content-Type (parameters such as "; charset=" ignored) is one of
  * the attachment types accepted. */
 int tickets_attachment_type_allowed(const char *content_type);
+/* The Content-Type to serve a stored file with: the allowed type itself, as a static
+ * string (responses keep the pointer), or "application/octet-stream". */
+const char *tickets_attachment_serve_type(const char *content_type);
+/* The MIME type of data as libmagic sniffs it ("image/png"), into out (n bytes).
+ * Returns 0, or FD_ETYPE when it cannot tell. Thread-safe (one handle, a mutex). */
+int tickets_sniff_type(const void *data, size_t len, char *out, size_t n);
 /* Finds an attachment the actor may see; path gets its file path. */
 int tickets_attachment_get(struct db *db, const struct auth_actor *a, int64_t id,
                            const char *data_dir, struct attachment_rec *out, char *path,

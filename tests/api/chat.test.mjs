@@ -1,9 +1,11 @@
 // Live chat over REST (docs/chat.md): availability, business hours and "leave a message",
 // queue order, capacity, least-loaded routing, position + estimate, transfer, escalation,
 // conversion to a ticket, messages with client_id, rating, transcript by mail, access
-// control and the estimate-vs-actual report. WebSocket behaviour: chat_ws.test.mjs.
+// control, the estimate-vs-actual report, files sent in a chat and chat search.
+// WebSocket behaviour: chat_ws.test.mjs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { startServer, Client } from '../lib/server.mjs';
 import { startSmtpSink, waitFor, sleep } from '../lib/mailservers.mjs';
 
@@ -152,7 +154,7 @@ test('an agent online with capacity → online:true reason ok, estimate 0 for an
   assert.equal(a.reason, 'ok');
   assert.equal(a.agents_available, 1);
   assert.equal(a.queue_length, 0);
-  assert.equal(a.estimate_s, 0, 'position 0 → ceil(0/1) × mean = 0');
+  assert.equal(a.estimate_s, 0, 'a free slot for the next chat → 0');
   await status(p, 'offline');
 });
 
@@ -183,15 +185,16 @@ test('queue order: three chats wait in the tier-2 queue; a tier-2 agent with cap
     assert.equal(g.chat.status, 'queued');
     assert.equal(g.chat.agent, null);
     assert.equal(g.chat.position, i, `chat ${i} position in the tier-2 queue`);
-    // nobody of tier 2 online → max(1, 0) = 1; no ended chats in deposits yet → 300 s
-    assert.equal(g.chat.estimate_s, i * 300, `chat ${i} estimate`);
+    // nobody of tier 2 online, so no free slot: ceil((i + 1) / max(1, 0)) × 300 s (no ended
+    // chats in deposits yet)
+    assert.equal(g.chat.estimate_s, (i + 1) * 300, `chat ${i} estimate`);
     c[i].estimate_s = g.chat.estimate_s;
   }
   qChats = c;
   for (let i = 0; i < 3; i++) {
     const g = await getChat(c[i].customer, c[i].id);
     assert.equal(g.chat.position, i);
-    assert.equal(g.chat.estimate_s, i * 300);
+    assert.equal(g.chat.estimate_s, (i + 1) * 300);
     assert.equal(g.chat.customer.id, c[i].customer.user.id);
     assert.equal(g.messages.filter((m) => m.kind === 'message')[0].body, `queued chat ${i}`);
   }
@@ -210,8 +213,8 @@ test('queue order: three chats wait in the tier-2 queue; a tier-2 agent with cap
     const g = await getChat(c[i].customer, c[i].id);
     assert.equal(g.chat.status, 'queued', `chat ${i} still waits`);
     assert.equal(g.chat.position, i - 1, `chat ${i} moved up`);
-    // one tier-2 agent online now: ceil((i-1)/1) × 300
-    assert.equal(g.chat.estimate_s, (i - 1) * 300, `chat ${i} estimate updated`);
+    // one tier-2 agent online now, busy with chat 0: ceil((i - 1 + 1) / 1) × 300
+    assert.equal(g.chat.estimate_s, i * 300, `chat ${i} estimate updated`);
   }
   const ac = await d2.get('/api/v1/agent/chats');
   assert.deepEqual(ac.json.chats.map((x) => x.id), [c[0].id]);
@@ -260,7 +263,11 @@ test('capacity: an agent with capacity 2 gets at most 2 active chats; when full 
   const ch3 = q.json.chat;
   assert.equal(ch3.status, 'queued');
   assert.equal(ch3.position, 0);
-  assert.equal(ch3.estimate_s, 0, 'docs/chat.md: nobody ahead → ceil(0 / k) rounds');
+  // docs/chat.md: nobody ahead but no free slot → it waits for the first chat to end,
+  // ceil((0 + 1) / 1 agent) × 300 s (no ended trading chats yet)
+  assert.equal(ch3.estimate_s, 300);
+  assert.equal((await getChat(third, ch3.id)).chat.estimate_s, 300, 'the live estimate agrees');
+  assert.equal((await avail('trading')).estimate_s, 600, 'a fourth would wait for two ends');
   const s = await status(tr1, 'online', 2);
   assert.equal(s.active_chats, 2, 'capacity respected: the third chat is not assigned');
   const ac = await tr1.get('/api/v1/agent/chats');
@@ -609,7 +616,7 @@ test('report: supervisors see estimate vs actual wait with the mean absolute err
 
 test('estimate uses the mean handling time of the last ended chats', T, async () => {
   // deposits now has ended chats that lasted about a second: at position 1 with no tier-2
-  // agent online the estimate is ceil(1/1) × mean, far below the 300 s default.
+  // agent online the estimate is ceil((1 + 1)/1) × mean, far below the 300 s default.
   await status(d2, 'offline'); // (also when an earlier test stopped half-way)
   await status(dA, 'online', 2);
   const a = await start(await newCustomer('Est'), 'deposits', 'est 0');
@@ -622,4 +629,221 @@ test('estimate uses the mean handling time of the last ended chats', T, async ()
   for (const c of [a, b]) await end(d2, c.id);
   await status(d2, 'offline');
   await status(dA, 'offline');
+});
+
+// ---- files sent in a chat -------------------------------------------------------------------
+
+// a 1x1 PNG
+const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000' +
+  '1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082', 'hex');
+function upload(c, id, bytes, { type = 'image/png', filename = 'shot.png', token } = {}) {
+  const qs = `filename=${encodeURIComponent(filename)}` + (token ? `&token=${token}` : '');
+  return c.req('POST', `/api/v1/chat/${id}/attachments?${qs}`, bytes, { 'content-type': type });
+}
+async function getBytes(c, url) {
+  const h = {};
+  if (c.cookie) h.cookie = c.cookie;
+  const res = await fetch(srv.url + url, { headers: h });
+  const bytes = Buffer.from(await res.arrayBuffer());
+  let json = null; try { json = JSON.parse(bytes.toString()); } catch { /* binary */ }
+  return { status: res.status, headers: res.headers, bytes, json, text: bytes.toString() };
+}
+/** Raw upload that tolerates an early answer while the body is still being sent. */
+function rawUpload(c, id, bytes) {
+  const u = new URL(srv.url);
+  return new Promise((resolve, reject) => {
+    let done = false;
+    const req = http.request({ host: u.hostname, port: u.port, method: 'POST', path: `/api/v1/chat/${id}/attachments?filename=big.png`,
+      headers: { cookie: c.cookie, 'x-csrf-token': c.csrf, 'content-type': 'image/png', 'content-length': bytes.length } }, (res) => {
+      const chunks = [];
+      const finish = () => {
+        if (done) return; done = true;
+        const text = Buffer.concat(chunks).toString();
+        let json = null; try { json = JSON.parse(text); } catch { /* */ }
+        resolve({ status: res.statusCode, text, json });
+      };
+      res.on('data', (d) => chunks.push(d)); res.on('end', finish); res.on('close', finish); res.on('error', finish);
+    });
+    req.on('error', (e) => { if (!done) { done = true; reject(e); } });
+    req.end(bytes);
+  });
+}
+
+test('chat files: upload → 201 {attachment, seq}, a message with the attachment, download byte-identical with safe headers', T, async () => {
+  await status(tr1, 'online', 3);
+  const cust = await newCustomer('Shot');
+  const ch = await start(cust, 'trading', 'FILE-1 the order screen shows an error');
+  const up = await upload(cust, ch.id, PNG, { filename: 'order error.png' });
+  assert.equal(up.status, 201, up.text);
+  const att = up.json.attachment;
+  assert.equal(typeof att.id, 'number');
+  assert.equal(att.filename, 'order error.png');
+  assert.equal(att.content_type, 'image/png');
+  assert.equal(att.size, PNG.length);
+  assert.equal(att.url, `/api/v1/chat/${ch.id}/attachments/${att.id}`);
+  assert.equal(typeof up.json.seq, 'number');
+  for (const who of [cust, tr1, sup]) {
+    const g = await getChat(who, ch.id);
+    const m = g.messages.find((x) => x.seq === up.json.seq);
+    assert.ok(m, 'the file is a message of the chat');
+    assert.equal(m.author.id, cust.user.id);
+    assert.deepEqual(m.attachment, att, 'GET shows the same attachment object');
+    const d = await getBytes(who, att.url);
+    assert.equal(d.status, 200, d.text);
+    assert.ok(d.bytes.equals(PNG), 'byte-identical');
+    assert.match(d.headers.get('content-type') || '', /^image\/png/);
+    assert.match(d.headers.get('content-disposition') || '', /^attachment; filename="order error.png"/);
+    assert.equal(d.headers.get('x-content-type-options'), 'nosniff');
+    assert.match(d.headers.get('content-security-policy') || '', /sandbox/);
+  }
+  // messages without a file say so
+  assert.equal((await getChat(cust, ch.id)).messages[0].attachment, null);
+  // the agent sends one too; the declared type is not trusted, the sniffed one is stored
+  const a2 = await upload(tr1, ch.id, Buffer.from('1. open Orders\n2. cancel\n'), { type: 'text/plain', filename: 'steps.txt' });
+  assert.equal(a2.status, 201, a2.text);
+  assert.equal(a2.json.attachment.content_type, 'text/plain');
+  const a3 = await upload(tr1, ch.id, PNG, { type: 'application/octet-stream', filename: 'x.png' });
+  assert.equal(a3.status, 201, a3.text);
+  assert.equal(a3.json.attachment.content_type, 'image/png');
+  await end(tr1, ch.id);
+  refused(await upload(cust, ch.id, PNG), [409], 'upload after the end');
+  await status(tr1, 'offline');
+});
+
+test('chat files: another customer → 404 both ways; visitor token; 415 and 413', { timeout: 30000 }, async () => {
+  await status(tr1, 'online', 3);
+  const ch = await start(custA, 'trading', 'FILE-A private screenshot');
+  const up = await upload(custA, ch.id, PNG, { filename: 'mine.png' });
+  assert.equal(up.status, 201, up.text);
+  const url = up.json.attachment.url;
+  const b = await getBytes(custB, url);
+  isErr({ ...b, status: b.status }, 404, 'not_found');
+  assert.ok(!b.bytes.includes(PNG.subarray(0, 8)));
+  isErr(await upload(custB, ch.id, PNG), 404, 'not_found');
+  isErr(await tx.get(url), 404, 'not_found'); // an agent of another department
+  refused(await new Client(srv.url).get(url), [401, 404], 'anonymous');
+  isErr(await custA.get(`/api/v1/chat/${ch.id}/attachments/99999999`), 404, 'not_found');
+  isErr(await custA.get(`/api/v1/chat/${ch.id}/attachments/abc`), 404, 'not_found');
+  // a file of one chat is not reachable through another
+  const other = await start(custA, 'trading', 'FILE-A2 another chat');
+  isErr(await custA.get(`/api/v1/chat/${other.id}/attachments/${up.json.attachment.id}`), 404, 'not_found');
+  // 415: a declared type outside the list, or bytes that sniff as something else
+  isErr(await upload(custA, ch.id, Buffer.from('<html><script>alert(1)</script></html>'), { type: 'text/html', filename: 'x.html' }), 415, 'unsupported_media_type');
+  const elf = Buffer.from('7f454c4602010100000000000000000002003e00010000000000000000000000', 'hex');
+  isErr(await upload(custA, ch.id, elf, { type: 'image/png', filename: 'fake.png' }), 415, 'unsupported_media_type');
+  isErr(await upload(custA, ch.id, Buffer.alloc(0)), 400);
+  // 413 above attachment_max (10 MiB); the server stays up
+  const big = Buffer.concat([PNG, Buffer.alloc(10 * 1024 * 1024 + 1 - PNG.length)]);
+  const r = await rawUpload(custA, ch.id, big);
+  assert.equal(r.status, 413, r.text);
+  assert.equal(r.json?.error?.code, 'payload_too_large');
+  const g = await getChat(custA, ch.id);
+  assert.equal(g.messages.filter((m) => m.attachment).length, 1, 'only the good file was posted');
+  // an anonymous visitor uploads and downloads with the token (query or X-Chat-Token)
+  const anon = new Client(srv.url);
+  const res = await anon.post('/api/v1/chat', { department: 'trading', message: 'FILE-V hi', email: 'visitor-file@visitor.test' });
+  assert.equal(res.status, 201, res.text);
+  const { chat, token } = res.json;
+  const vu = await upload(anon, chat.id, PNG, { token, filename: 'v.png' });
+  assert.equal(vu.status, 201, vu.text);
+  const vd = await fetch(srv.url + vu.json.attachment.url + `?token=${token}`);
+  assert.equal(vd.status, 200);
+  assert.ok(Buffer.from(await vd.arrayBuffer()).equals(PNG));
+  const vh = await fetch(srv.url + vu.json.attachment.url, { headers: { 'x-chat-token': token } });
+  assert.equal(vh.status, 200);
+  const wrong = token.slice(0, 63) + (token[63] === '0' ? '1' : '0');
+  refused(await anon.get(vu.json.attachment.url + `?token=${wrong}`), [401, 404], 'wrong token');
+  refused(await upload(anon, chat.id, PNG, { token: wrong }), [401, 404], 'upload with a wrong token');
+  for (const id of [ch.id, other.id]) await end(custA, id);
+  assert.equal((await anon.post(`/api/v1/chat/${chat.id}/end?token=${token}`)).status, 200);
+  await status(tr1, 'offline');
+});
+
+test('chat files: a converted chat\'s ticket carries its files (same bytes) on the thread', T, async () => {
+  await status(tr1, 'online', 3);
+  const cust = await newCustomer('ConvFile');
+  const ch = await start(cust, 'trading', 'CVF-1 withdrawal page error');
+  const up = await upload(cust, ch.id, PNG, { filename: 'withdraw.png' });
+  assert.equal(up.status, 201, up.text);
+  await post(tr1, ch.id, 'CVF-2 thanks, I see it');
+  const cv = await tr1.post(`/api/v1/chat/${ch.id}/convert`);
+  assert.equal(cv.status, 201, cv.text);
+  const ref = cv.json.ticket.reference;
+  for (const who of [tr1, cust]) {
+    const t = await who.get('/api/v1/tickets/' + ref);
+    assert.equal(t.status, 200, t.text);
+    const withFile = t.json.messages.filter((m) => m.attachments.length > 0);
+    assert.equal(withFile.length, 1, JSON.stringify(t.json.messages));
+    const a = withFile[0].attachments[0];
+    assert.equal(a.filename, 'withdraw.png');
+    assert.equal(a.content_type, 'image/png');
+    assert.equal(a.size, PNG.length);
+    assert.equal(withFile[0].author.id, cust.user.id);
+    assert.equal(withFile[0].internal, false);
+    const d = await getBytes(who, a.url);
+    assert.equal(d.status, 200, d.text);
+    assert.ok(d.bytes.equals(PNG), 'the ticket attachment is the chat file');
+    const thread = t.json.messages.map((m) => m.body).join('\n');
+    assert.ok(thread.indexOf('withdraw.png') < thread.indexOf('CVF-2'), 'in order: ' + thread);
+  }
+  await status(tr1, 'offline');
+});
+
+// ---- search ---------------------------------------------------------------------------------
+
+test('search: by a word of a message, by customer email; agents see their department, customers their own; paging', { timeout: 20000 }, async () => {
+  await status(tr1, 'online', 5);
+  await status(k1, 'online', 5);
+  const carol = await newCustomer('Carol Search');
+  const t1 = await start(carol, 'trading', 'SRCH zebra-42 my stop order vanished');
+  const k = await start(carol, 'kyc', 'SRCH passport upload 100% stuck');
+  const anon = new Client(srv.url);
+  const res = await anon.post('/api/v1/chat', { department: 'trading', message: 'SRCH another question', email: 'Search.Visitor@visitor.test', name: 'Search Visitor' });
+  assert.equal(res.status, 201, res.text);
+  const v = res.json.chat;
+  await post(tr1, t1.id, 'SRCH please send the order id (quokka)');
+  const ids = (r) => r.json.chats.map((c) => c.id);
+  const search = async (c, qs) => { const r = await c.get('/api/v1/chat?' + qs); assert.equal(r.status, 200, r.text); return r; };
+
+  // a word of a customer's message, and of an agent's
+  assert.deepEqual(ids(await search(sup, 'q=zebra-42')), [t1.id]);
+  assert.deepEqual(ids(await search(sup, 'q=QUOKKA')), [t1.id], 'case-insensitive, agent messages too');
+  // the customer's email (any case) or name
+  assert.deepEqual(ids(await search(sup, 'q=' + encodeURIComponent('search.visitor@visitor'))), [v.id]);
+  assert.deepEqual(ids(await search(sup, 'q=' + encodeURIComponent(carol.user.email))), [k.id, t1.id], 'newest first');
+  // wildcards are literal
+  assert.deepEqual(ids(await search(sup, 'q=' + encodeURIComponent('100%'))), [k.id]);
+  assert.deepEqual(ids(await search(sup, 'q=' + encodeURIComponent('SRCH_'))), []);
+  const r0 = await search(sup, 'q=SRCH');
+  assert.deepEqual(ids(r0), [v.id, k.id, t1.id]);
+  const c0 = r0.json.chats[0];
+  assert.equal(c0.department, 'trading');
+  assert.equal(c0.customer.email, 'search.visitor@visitor.test');
+  // filters
+  assert.deepEqual(ids(await search(sup, 'q=SRCH&department=kyc')), [k.id]);
+  assert.deepEqual(ids(await search(sup, 'q=SRCH&status=ended')), []);
+  // paging: limit + cursor
+  const p1 = await search(sup, 'q=SRCH&limit=2');
+  assert.deepEqual(ids(p1), [v.id, k.id]);
+  assert.equal(typeof p1.json.next_cursor, 'string');
+  const p2 = await search(sup, `q=SRCH&limit=2&cursor=${p1.json.next_cursor}`);
+  assert.deepEqual(ids(p2), [t1.id]);
+  assert.equal(p2.json.next_cursor, null);
+  // agents: their department only
+  assert.deepEqual(ids(await search(tr1, 'q=SRCH')), [v.id, t1.id]);
+  assert.deepEqual(ids(await search(k1, 'q=SRCH')), [k.id]);
+  assert.deepEqual(ids(await search(k1, 'q=zebra-42')), []);
+  assert.deepEqual(ids(await search(tr1, 'q=SRCH&department=kyc')), []);
+  // customers: their own chats only
+  assert.deepEqual(ids(await search(carol, 'q=SRCH')), [k.id, t1.id]);
+  assert.deepEqual(ids(await search(custB, 'q=SRCH')), []);
+  // bad input
+  isErr(await sup.get('/api/v1/chat?status=open'), 400);
+  isErr(await sup.get('/api/v1/chat?department=nope'), 400);
+  isErr(await sup.get('/api/v1/chat?limit=0'), 400);
+  isErr(await sup.get('/api/v1/chat?q=' + 'x'.repeat(201)), 400);
+  isErr(await new Client(srv.url).get('/api/v1/chat?q=SRCH'), 401, 'unauthorized');
+  for (const [who, id] of [[tr1, t1.id], [k1, k.id], [tr1, v.id]]) await end(who, id);
+  await status(tr1, 'offline');
+  await status(k1, 'offline');
 });

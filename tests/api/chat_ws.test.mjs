@@ -182,7 +182,7 @@ test('queue position and estimate pushed live; escalated, assigned, new_chat and
   assert.equal(esc.tier, 2);
   const q1 = await b.take((f) => f.type === 'queue' && f.position === 1, { what: 'queue position 1' });
   assert.equal(q1.chat, c2.id);
-  assert.equal(q1.estimate_s, 300, 'ceil(1/max(1,0)) × 300 s (no ended chats yet)');
+  assert.equal(q1.estimate_s, 600, 'no free slot: ceil((1 + 1)/max(1, 0)) × 300 s (no ended chats yet)');
   await sleep(100);
   assert.ok(![...a.frames, ...b.frames].some((f) => JSON.stringify(f).includes('NOTE-WS')), 'the internal note stays internal');
 
@@ -198,7 +198,7 @@ test('queue position and estimate pushed live; escalated, assigned, new_chat and
   assert.equal(as.agent.name, 'Deb Tiertwo');
   const qu = await b.take((f) => f.type === 'queue' && f.position === 0, { what: 'queue position 0' });
   assert.equal(qu.chat, c2.id);
-  assert.equal(qu.estimate_s, 0, 'position 0 → estimate 0');
+  assert.equal(qu.estimate_s, 300, 'head of the queue, the only agent busy: ceil((0 + 1)/1) × 300 s');
   assert.ok(!b.frames.some((f) => f.type === 'assigned'), 'B is still waiting');
 
   await end(d2, c1.id); // → c2 is routed to d2

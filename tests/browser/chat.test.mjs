@@ -23,15 +23,41 @@ const A1 = 'Thanks Carol, I can see it. Let me check with the deposits desk.';
 const B1 = 'Hi Carol, Bo here. The withdrawal is now confirmed on chain.';
 const C2 = 'Great, I can see it in my wallet now. Thank you Bo!';
 
-/** The text of a single-part mail body, quoted-printable or base64 decoded per its header. */
-function mailText(m) {
-  const cte = String(m.header('content-transfer-encoding') || '').toLowerCase();
-  if (cte === 'base64') return Buffer.from(m.body.replace(/\s+/g, ''), 'base64').toString('utf8');
+/** Decodes a body by its Content-Transfer-Encoding. */
+function decodeBody(body, cte) {
+  cte = String(cte || '').toLowerCase();
+  if (cte === 'base64') return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
   if (cte === 'quoted-printable') {
-    const bin = m.body.replace(/=\r?\n/g, '').replace(/=([0-9A-Fa-f]{2})/g, (_, x) => String.fromCharCode(parseInt(x, 16)));
+    const bin = body.replace(/=\r?\n/g, '').replace(/=([0-9A-Fa-f]{2})/g, (_, x) => String.fromCharCode(parseInt(x, 16)));
     return Buffer.from(bin, 'latin1').toString('utf8');
   }
-  return m.body;
+  return body;
+}
+
+/** The plain text of a mail: the body itself, or its text/plain part (searched through
+ * nested multiparts), decoded per its Content-Transfer-Encoding. */
+function mailText(m) {
+  const plain = (headers, body) => {
+    const ct = String(headers['content-type'] || 'text/plain');
+    const b = ct.match(/boundary="?([^";]+)"?/i);
+    if (/^multipart\//i.test(ct) && b) {
+      for (const part of body.split('--' + b[1]).slice(1)) {
+        const sep = part.search(/\r?\n\r?\n/);
+        if (sep < 0) continue;
+        const h = {};
+        for (const line of part.slice(0, sep).replace(/\r?\n[ \t]+/g, ' ').split(/\r?\n/)) {
+          const i = line.indexOf(':');
+          if (i > 0) h[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
+        }
+        const t = plain(h, part.slice(sep).replace(/^\r?\n\r?\n/, ''));
+        if (t != null) return t;
+      }
+      return null;
+    }
+    return /^text\/plain/i.test(ct) ? decodeBody(body, headers['content-transfer-encoding']) : null;
+  };
+  const t = plain({ 'content-type': m.header('content-type'), 'content-transfer-encoding': m.header('content-transfer-encoding') }, m.body);
+  return t ?? m.body;
 }
 
 describe('live chat: widget and agent console', () => {

@@ -1,8 +1,11 @@
 /* Live chat domain: availability, queue, routing, messages, lifecycle and access. */
 #include "chat/chat.h"
 #include "core/err.h"
+#include "tickets/tickets.h"
 #include "core/timeutil.h"
 #include "helpers.h"
+
+#include <jansson.h>
 
 static struct fixture fx;
 static void setup(void)
@@ -113,12 +116,14 @@ Test(chat, queue_order_positions_and_routing)
     struct chat_rec r = get(c3);
     cr_assert_eq(chat_position(fx.db, &r, &pos, &est), 0);
     cr_assert_eq(pos, 2);
-    /* No ended chats: 300 s mean; 2 agents online: ceil(2/2) * 300. */
-    cr_assert_eq(est, 300);
+    /* Not routed yet: 2 + 1 free slots, so c1..c3 are taken at once. */
+    cr_assert_eq(est, 0);
     r = get(c4);
     cr_assert_eq(chat_position(fx.db, &r, &pos, &est), 0);
     cr_assert_eq(pos, 3);
-    cr_assert_eq(est, 600);
+    /* c4 waits for the first end: ceil((3 - 3 free + 1) / 2 agents) * 300 s (no ended
+     * chats yet). */
+    cr_assert_eq(est, 300);
 
     int64_t ids[8];
     /* Capacity 2 + 1: three chats are assigned, in queue order, c4 waits. */
@@ -135,7 +140,9 @@ Test(chat, queue_order_positions_and_routing)
     cr_assert_str_eq(r.status, "queued");
     cr_assert_eq(chat_position(fx.db, &r, &pos, &est), 0);
     cr_assert_eq(pos, 0);
-    cr_assert_eq(est, 0);
+    /* Head of the queue, every agent busy: it waits for the first of two agents to end
+     * a chat, ceil((0 + 1) / 2) * 300 s. */
+    cr_assert_eq(est, 300);
 
     /* The customer's batch size limit: route returns at most max. */
     struct fd_error err = {0};
@@ -316,15 +323,13 @@ Test(chat, convert_end_and_rating)
 
 Test(chat, estimate_uses_mean_handling_time)
 {
-    agent("a1@x.test", 1, 5);
+    struct auth_actor a = agent("a1@x.test", 1, 1);
     char tok[CHAT_TOKEN_HEX + 1];
     int64_t c1 = start_visitor("v1@c.test", tok);
     int64_t c2 = start_visitor("v2@c.test", tok);
     struct chat_rec r = get(c1);
     (void)c2;
     /* Two ended chats of the department: handled in 100 s and 200 s → mean 150 s. */
-    int64_t dept = r.department_id;
-    (void)dept;
     cr_assert_eq(db_exec(fx.db, "UPDATE chats SET status = 'ended', assigned_at = 1000, "
                                 "ended_at = 101000 WHERE id = 1"),
                  0);
@@ -332,15 +337,277 @@ Test(chat, estimate_uses_mean_handling_time)
                                 "ended_at = 201000 WHERE id = 2"),
                  0);
     int64_t est = -1;
+    /* a has a free slot: the next chat is taken at once. */
     cr_assert_eq(chat_estimate(fx.db, r.department_id, 1, 0, &est), 0);
     cr_assert_eq(est, 0);
     cr_assert_eq(chat_estimate(fx.db, r.department_id, 1, 1, &est), 0);
+    cr_assert_eq(est, 150, "one free slot, one ahead: ceil((1 - 1 + 1) / 1) * 150");
+    /* a busy: the head of the queue waits for a's chat to end. */
+    int64_t c3 = start_visitor("v3@c.test", tok);
+    int64_t ids[2];
+    cr_assert_eq(route(ids, 2), 1);
+    cr_assert_eq(get(c3).agent_id, a.user.id);
+    cr_assert_eq(chat_estimate(fx.db, r.department_id, 1, 0, &est), 0);
+    cr_assert_eq(est, 150, "head of the queue, nobody free: ceil((0 + 1) / 1) * 150");
+    cr_assert_eq(chat_estimate(fx.db, r.department_id, 1, 3, &est), 0);
+    cr_assert_eq(est, 600, "one agent: ceil((3 + 1) / 1) * 150");
+    /* A second agent, busy too: chats end twice as fast. */
+    struct auth_actor b = agent("a2@x.test", 1, 1);
+    int64_t c4 = start_visitor("v4@c.test", tok);
+    cr_assert_eq(route(ids, 2), 1);
+    cr_assert_eq(get(c4).agent_id, b.user.id);
+    cr_assert_eq(chat_estimate(fx.db, r.department_id, 1, 0, &est), 0);
+    cr_assert_eq(est, 150, "two agents: ceil((0 + 1) / 2) * 150");
+    cr_assert_eq(chat_estimate(fx.db, r.department_id, 1, 3, &est), 0);
+    cr_assert_eq(est, 300, "two agents: ceil((3 + 1) / 2) * 150");
+    cr_assert_eq(chat_estimate(fx.db, r.department_id, 1, 4, &est), 0);
+    cr_assert_eq(est, 450, "two agents: ceil((4 + 1) / 2) * 150");
+    /* The stored estimate of a chat that queues behind busy agents is not 0. */
+    struct chat_rec q;
+    struct fd_error err = {0};
+    cr_assert_eq(chat_start(fx.db, NULL, "v5@c.test", NULL, "deposits", "hi", &q, tok, &err), 0);
+    cr_assert_eq(q.estimate_s, 150);
+    int pos = -1;
+    cr_assert_eq(chat_position(fx.db, &q, &pos, &est), 0);
+    cr_assert_eq(pos, 0);
     cr_assert_eq(est, 150);
-    cr_assert_eq(chat_estimate(fx.db, r.department_id, 1, 3, &est), 0);
-    cr_assert_eq(est, 450, "one agent: ceil(3/1) * 150");
-    agent("a2@x.test", 1, 5);
-    cr_assert_eq(chat_estimate(fx.db, r.department_id, 1, 3, &est), 0);
-    cr_assert_eq(est, 300, "two agents: ceil(3/2) * 150");
+}
+
+/* ---- files ----------------------------------------------------------------------- */
+
+/* A 1x1 PNG. */
+static const unsigned char png1[] = {
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48,
+    0x44, 0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00,
+    0x00, 0x1f, 0x15, 0xc4, 0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78,
+    0x9c, 0x63, 0x60, 0x00, 0x00, 0x00, 0x02, 0x00, 0x01, 0xe2, 0x21, 0xbc, 0x33, 0x00,
+    0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82};
+
+static int find_att(void *ctx, const struct chat_msg_rec *m)
+{
+    struct chat_msg_rec *out = ctx;
+    if (m->attachment_id)
+        *out = *m;
+    return 0;
+}
+
+static int count_atts(void *ctx, const struct attachment_rec *a)
+{
+    struct attachment_rec *out = ctx;
+    *out = *a;
+    out->created_at++; /* used as a counter below */
+    return 0;
+}
+
+Test(chat, attach_download_and_convert)
+{
+    struct auth_actor a = agent("a1@x.test", 1, 2);
+    char tok[CHAT_TOKEN_HEX + 1], tok2[CHAT_TOKEN_HEX + 1];
+    int64_t c = start_visitor("v1@c.test", tok);
+    int64_t other = start_visitor("v2@c.test", tok2);
+    int64_t ids[4];
+    cr_assert_eq(route(ids, 4), 2);
+    struct chat_who vis = {NULL, tok}, vis2 = {NULL, tok2}, wa = {&a, NULL};
+    struct chat_file_rec f;
+    struct fd_error err = {0};
+    int64_t seq = 0;
+    cr_assert_eq(chat_attach(fx.db, &vis, c, fx.dir, "shot \"1\".png", png1, sizeof(png1), 1024, &f,
+                             &seq, &err),
+                 0, "%s", err.message);
+    cr_assert_str_eq(f.content_type, "image/png");
+    cr_assert_str_eq(f.filename, "shot _1_.png", "quotes never reach Content-Disposition");
+    cr_assert_eq(f.size, (int64_t)sizeof(png1));
+    cr_assert_gt(seq, 0);
+    /* The message names the file; its JSON has the chat's download URL. */
+    struct chat_msg_rec m;
+    memset(&m, 0, sizeof(m));
+    cr_assert_eq(chat_messages(fx.db, &vis, c, 0, find_att, &m), 0);
+    cr_assert_eq(m.seq, seq);
+    cr_assert_eq(m.attachment_id, f.id);
+    cr_assert_str_eq(m.attachment_filename, f.filename);
+    cr_assert_eq(m.attachment_size, f.size);
+    json_t *j = chat_attachment_json(&m);
+    char url[96];
+    snprintf(url, sizeof(url), "/api/v1/chat/%lld/attachments/%lld", (long long)c, (long long)f.id);
+    cr_assert_str_eq(json_string_value(json_object_get(j, "url")), url);
+    cr_assert_str_eq(json_string_value(json_object_get(j, "content_type")), "image/png");
+    json_decref(j);
+    /* Download: the bytes under the path are the ones sent. */
+    struct chat_file_rec g;
+    char path[2048];
+    cr_assert_eq(chat_file_get(fx.db, &wa, c, f.id, fx.dir, &g, path, sizeof(path)), 0);
+    FILE *fp = fopen(path, "rb");
+    cr_assert_not_null(fp);
+    unsigned char back[256];
+    size_t n = fread(back, 1, sizeof(back), fp);
+    fclose(fp);
+    cr_assert_eq(n, sizeof(png1));
+    cr_assert_eq(memcmp(back, png1, n), 0);
+    /* Someone else's chat, or the file through another chat: not found. */
+    cr_assert_eq(chat_file_get(fx.db, &vis2, c, f.id, fx.dir, &g, path, sizeof(path)),
+                 FD_ENOTFOUND);
+    cr_assert_eq(chat_file_get(fx.db, &vis2, other, f.id, fx.dir, &g, path, sizeof(path)),
+                 FD_ENOTFOUND);
+    cr_assert_eq(
+        chat_attach(fx.db, &vis2, c, fx.dir, "x.png", png1, sizeof(png1), 1024, &f, &seq, &err),
+        FD_ENOTFOUND);
+    /* Too big, a type outside the list, empty, a supervisor (reads only). */
+    cr_assert_eq(
+        chat_attach(fx.db, &vis, c, fx.dir, "x.png", png1, sizeof(png1), 10, &f, &seq, &err),
+        FD_ELIMIT);
+    static const unsigned char elf[] = {0x7f, 'E', 'L', 'F', 2, 1, 1,    0, 0, 0, 0, 0,
+                                        0,    0,   0,   0,   2, 0, 0x3e, 0, 1, 0, 0, 0};
+    cr_assert_eq(
+        chat_attach(fx.db, &vis, c, fx.dir, "x.bin", elf, sizeof(elf), 1024, &f, &seq, &err),
+        FD_ETYPE);
+    cr_assert_eq(chat_attach(fx.db, &vis, c, fx.dir, "x.txt", "", 0, 1024, &f, &seq, &err),
+                 FD_EINVAL);
+    struct auth_actor sup = fixture_actor(&fx, "sup@x.test", ROLE_SUPERVISOR, NULL, 0);
+    struct chat_who ws = {&sup, NULL};
+    cr_assert_eq(chat_attach(fx.db, &ws, c, fx.dir, "x.txt", "hello\n", 6, 1024, &f, &seq, &err),
+                 FD_EFORBIDDEN);
+    /* The agent sends a text file too. */
+    struct chat_file_rec f2;
+    cr_assert_eq(chat_attach(fx.db, &wa, c, fx.dir, "steps.txt", "1. sign in\n2. retry\n", 20, 1024,
+                             &f2, &seq, &err),
+                 0, "%s", err.message);
+    cr_assert_str_eq(f2.content_type, "text/plain");
+
+    /* Converted: the ticket carries both files (same blobs), on the thread's messages. */
+    int64_t tid = 0;
+    cr_assert_eq(chat_convert(fx.db, &a, c, &tid, &err), 0, "%s", err.message);
+    struct attachment_rec last;
+    memset(&last, 0, sizeof(last));
+    cr_assert_eq(store_attachment_list(fx.db, tid, count_atts, &last), 0);
+    cr_assert_str_eq(last.sha256, f2.sha256);
+    cr_assert_str_eq(last.filename, "steps.txt");
+    cr_assert_gt(last.message_id, 0);
+    struct auth_actor cust = {0};
+    cr_assert_eq(store_user_get(fx.db, get(c).customer_id, &cust.user), 0);
+    cust.scopes = SCOPE_ALL;
+    struct attachment_rec got;
+    cr_assert_eq(tickets_attachment_get(fx.db, &cust, last.id, fx.dir, &got, path, sizeof(path)), 0,
+                 "the customer sees the agent's file on the ticket");
+    cr_assert_eq(
+        tickets_attachment_get(fx.db, &cust, last.id - 1, fx.dir, &got, path, sizeof(path)), 0);
+    cr_assert_str_eq(got.content_type, "image/png");
+    cr_assert_eq(got.ticket_id, tid);
+    fp = fopen(path, "rb");
+    cr_assert_not_null(fp);
+    n = fread(back, 1, sizeof(back), fp);
+    fclose(fp);
+    cr_assert_eq(n, sizeof(png1));
+    cr_assert_eq(memcmp(back, png1, n), 0);
+}
+
+/* ---- search ---------------------------------------------------------------------- */
+
+struct found {
+    int64_t ids[16];
+    int n;
+};
+
+static int collect_found(void *ctx, const struct chat_rec *c)
+{
+    struct found *f = ctx;
+    if (f->n < 16)
+        f->ids[f->n++] = c->id;
+    return 0;
+}
+
+static struct found search(const struct auth_actor *a, const char *dept, const char *text,
+                           const char *status, int64_t before, int limit)
+{
+    struct chat_search s;
+    memset(&s, 0, sizeof(s));
+    s.text = text;
+    s.status = status;
+    s.before_id = before;
+    s.limit = limit;
+    struct found f;
+    memset(&f, 0, sizeof(f));
+    struct fd_error err = {0};
+    cr_assert_eq(chat_search(fx.db, a, dept, &s, collect_found, &f, &err), 0, "%s", err.message);
+    return f;
+}
+
+Test(chat, search_scope_text_and_paging)
+{
+    struct auth_actor a = agent("a1@x.test", 1, 5);
+    struct auth_actor t = fixture_actor(&fx, "t1@x.test", ROLE_AGENT, "trading", 1);
+    struct fd_error err = {0};
+    cr_assert_eq(chat_agent_set_status(fx.db, &t, "online", 5, &err), 0);
+    struct auth_actor sup = fixture_actor(&fx, "sup@x.test", ROLE_SUPERVISOR, NULL, 0);
+    struct auth_actor cust = fixture_actor(&fx, "carol@c.test", ROLE_CUSTOMER, NULL, 0);
+    struct chat_rec c1, c2, c3;
+    char tok[CHAT_TOKEN_HEX + 1];
+    cr_assert_eq(chat_start(fx.db, &cust, NULL, NULL, "deposits", "My USDT deposit is missing", &c1,
+                            tok, &err),
+                 0);
+    cr_assert_eq(chat_start(fx.db, NULL, "dave@v.test", "Dave", "trading", "Order 50% filled", &c2,
+                            tok, &err),
+                 0);
+    cr_assert_eq(chat_start(fx.db, NULL, "erin@v.test", "Erin", "deposits", "Where is my BTC?", &c3,
+                            tok, &err),
+                 0);
+    int64_t ids[4];
+    cr_assert_eq(route(ids, 4), 3);
+    struct chat_who wa = {&a, NULL};
+    int64_t seq;
+    int dup;
+    cr_assert_eq(chat_post(fx.db, &wa, c3.id, "Please send the TXID", NULL, 0, &seq, &dup, &err),
+                 0);
+
+    /* A word of a message (any case), the customer's email or name. */
+    struct found f = search(&sup, NULL, "txid", NULL, 0, 25);
+    cr_assert_eq(f.n, 1);
+    cr_assert_eq(f.ids[0], c3.id);
+    f = search(&sup, NULL, "dave@v.test", NULL, 0, 25);
+    cr_assert_eq(f.n, 1);
+    cr_assert_eq(f.ids[0], c2.id);
+    f = search(&sup, NULL, "carol", NULL, 0, 25);
+    cr_assert_eq(f.n, 1);
+    cr_assert_eq(f.ids[0], c1.id);
+    /* Wildcards are literal: "%" matches the chat that has one, "_" none. */
+    f = search(&sup, NULL, "%", NULL, 0, 25);
+    cr_assert_eq(f.n, 1);
+    cr_assert_eq(f.ids[0], c2.id);
+    cr_assert_eq(search(&sup, NULL, "_", NULL, 0, 25).n, 0);
+    /* Supervisors see all, newest first; paging with the cursor. */
+    f = search(&sup, NULL, NULL, NULL, 0, 2);
+    cr_assert_eq(f.n, 2);
+    cr_assert_eq(f.ids[0], c3.id);
+    cr_assert_eq(f.ids[1], c2.id);
+    f = search(&sup, NULL, NULL, NULL, f.ids[1], 2);
+    cr_assert_eq(f.n, 1);
+    cr_assert_eq(f.ids[0], c1.id);
+    /* Department and status filters. */
+    cr_assert_eq(search(&sup, "trading", NULL, NULL, 0, 25).n, 1);
+    cr_assert_eq(search(&sup, NULL, NULL, "active", 0, 25).n, 3);
+    cr_assert_eq(search(&sup, NULL, NULL, "ended", 0, 25).n, 0);
+    /* Agents: their department only. */
+    f = search(&a, NULL, NULL, NULL, 0, 25);
+    cr_assert_eq(f.n, 2);
+    cr_assert_eq(f.ids[0], c3.id);
+    cr_assert_eq(f.ids[1], c1.id);
+    cr_assert_eq(search(&a, NULL, "dave", NULL, 0, 25).n, 0);
+    cr_assert_eq(search(&a, "trading", NULL, NULL, 0, 25).n, 0);
+    f = search(&t, NULL, NULL, NULL, 0, 25);
+    cr_assert_eq(f.n, 1);
+    cr_assert_eq(f.ids[0], c2.id);
+    /* Customers: their own chats only. */
+    f = search(&cust, NULL, NULL, NULL, 0, 25);
+    cr_assert_eq(f.n, 1);
+    cr_assert_eq(f.ids[0], c1.id);
+    cr_assert_eq(search(&cust, NULL, "TXID", NULL, 0, 25).n, 0);
+    /* Bad filters. */
+    struct chat_search s;
+    memset(&s, 0, sizeof(s));
+    s.status = "open";
+    struct found none = {{0}, 0};
+    cr_assert_eq(chat_search(fx.db, &sup, NULL, &s, collect_found, &none, &err), FD_EINVAL);
+    s.status = NULL;
+    cr_assert_eq(chat_search(fx.db, &sup, "nope", &s, collect_found, &none, &err), FD_EINVAL);
 }
 
 Test(chat, leave_message_opens_a_chat_ticket)

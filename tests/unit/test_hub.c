@@ -1,10 +1,14 @@
 /*
  * Unit tests of the chat hub's pure parts (src/chat/hub_int.h): client message
  * validation, the rate limiter, the send-queue cap, frame byte accounting; and of the
- * WebSocket handshake helpers of src/http (header checks, Sec-WebSocket-Accept, Origin).
+ * WebSocket handshake helpers of src/http (header checks, Sec-WebSocket-Accept, Origin);
+ * and the hub's group commit (chat_post_batch, src/chat/chat_batch.c) on a test database.
  */
 #include "chat/hub_int.h"
+#include "helpers.h"
 #include "http/http_int.h"
+
+#include <stdlib.h>
 
 #include <criterion/criterion.h>
 #include <string.h>
@@ -163,4 +167,117 @@ Test(ws_handshake, origin)
     cr_assert_eq(http__origin_ok("null", "127.0.0.1:8080", "http://127.0.0.1:8080"), 0);
     cr_assert_eq(http__origin_ok("https://evil.example", "desk.example", "https://desk.example"),
                  0);
+}
+
+/* ---- group commit (chat_post_batch) ------------------------------------------------ */
+
+static struct fixture bfx;
+static void batch_setup(void)
+{
+    fixture_open(&bfx);
+}
+static void batch_teardown(void)
+{
+    fixture_close(&bfx);
+}
+
+struct collected {
+    int n;
+    int64_t seq[16];
+    char body[16][32];
+};
+
+static int collect(void *ctx, const struct chat_msg_rec *m)
+{
+    struct collected *c = ctx;
+    if (c->n < 16) {
+        c->seq[c->n] = m->seq;
+        snprintf(c->body[c->n], sizeof(c->body[0]), "%s", m->body ? m->body : "");
+        c->n++;
+    }
+    return 0;
+}
+
+Test(hub_batch, one_transaction_with_chat_post_rules, .init = batch_setup, .fini = batch_teardown)
+{
+    struct auth_actor a = fixture_actor(&bfx, "a1@x.test", ROLE_AGENT, "deposits", 1);
+    struct fd_error err = {0};
+    cr_assert_eq(chat_agent_set_status(bfx.db, &a, "online", 2, &err), 0, "%s", err.message);
+    struct chat_rec c;
+    char tok[CHAT_TOKEN_HEX + 1];
+    cr_assert_eq(
+        chat_start(bfx.db, NULL, "v1@c.test", "Visitor", "deposits", "hello", &c, tok, &err), 0,
+        "%s", err.message);
+    int64_t ids[2];
+    int n = 0;
+    cr_assert_eq(chat_route(bfx.db, ids, 2, &n), 0);
+    cr_assert_eq(n, 1);
+    struct chat_rec before;
+    struct chat_who vis = {NULL, tok};
+    cr_assert_eq(chat_get(bfx.db, &vis, c.id, &before), 0);
+    int64_t base = before.last_seq;
+
+    struct auth_actor sup = fixture_actor(&bfx, "s1@x.test", ROLE_SUPERVISOR, "deposits", 1);
+    struct chat_who wa = {&a, NULL}, ws = {&sup, NULL};
+    struct chat_who wrong = {NULL,
+                             "0000000000000000000000000000000000000000000000000000000000000000"};
+    struct chat_batch_item it[7];
+    memset(it, 0, sizeof(it));
+    struct {
+        struct chat_who who;
+        const char *body, *cid;
+    } in[7] = {
+        {vis, "first", "cid-1"}, {wa, "second", "cid-1"}, {wrong, "nope", NULL},
+        {vis, "first", "cid-1"}, {wa, "  ", NULL},        {ws, "sup", NULL},
+        {vis, "third", NULL},
+    };
+    for (int i = 0; i < 7; i++) {
+        it[i].who = in[i].who;
+        it[i].chat_id = c.id;
+        it[i].body = in[i].body;
+        it[i].client_id = in[i].cid;
+    }
+    cr_assert_eq(chat_post_batch(bfx.db, it, 7), 0);
+    /* seq = last_seq + 1 in order; client_id is per author, also within the batch */
+    cr_assert_eq(it[0].rc, 0);
+    cr_assert_eq(it[0].seq, base + 1);
+    cr_assert_eq(it[0].duplicate, 0);
+    cr_assert_not_null(it[0].json);
+    cr_assert(strstr(it[0].json, "\"body\":\"first\"") != NULL, "%s", it[0].json);
+    cr_assert_eq(it[1].rc, 0);
+    cr_assert_eq(it[1].seq, base + 2);
+    cr_assert_eq(it[2].rc, FD_ENOTFOUND);
+    cr_assert_null(it[2].json);
+    cr_assert_eq(it[3].rc, 0);
+    cr_assert_eq(it[3].duplicate, 1);
+    cr_assert_eq(it[3].seq, base + 1);
+    cr_assert_null(it[3].json);
+    cr_assert_eq(it[4].rc, FD_EINVAL);
+    cr_assert_eq(it[5].rc, FD_EFORBIDDEN);
+    cr_assert_eq(it[6].rc, 0);
+    cr_assert_eq(it[6].seq, base + 3);
+    for (int i = 0; i < 7; i++)
+        free(it[i].json);
+
+    struct chat_rec after;
+    cr_assert_eq(chat_get(bfx.db, &vis, c.id, &after), 0);
+    cr_assert_eq(after.last_seq, base + 3);
+    struct collected got = {0};
+    cr_assert_eq(chat_messages(bfx.db, &vis, c.id, base, collect, &got), 0);
+    cr_assert_eq(got.n, 3);
+    cr_assert_str_eq(got.body[0], "first");
+    cr_assert_str_eq(got.body[1], "second");
+    cr_assert_str_eq(got.body[2], "third");
+
+    /* The same client_id again in a later batch: the first seq, nothing stored. */
+    struct chat_batch_item again = {0};
+    again.who = vis;
+    again.chat_id = c.id;
+    again.body = "first";
+    again.client_id = "cid-1";
+    cr_assert_eq(chat_post_batch(bfx.db, &again, 1), 0);
+    cr_assert_eq(again.duplicate, 1);
+    cr_assert_eq(again.seq, base + 1);
+    cr_assert_eq(chat_get(bfx.db, &vis, c.id, &after), 0);
+    cr_assert_eq(after.last_seq, base + 3);
 }

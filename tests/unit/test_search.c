@@ -4,6 +4,7 @@
 #include "helpers.h"
 #include "kb/search.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static struct fixture fx;
@@ -200,6 +201,51 @@ Test(search, locale_filter)
     cr_assert(finds("bitcoin", NULL, KB_SEARCH_FULL, 8));
     int64_t ids[10];
     cr_assert_eq(run("bitcoin", "de", KB_SEARCH_FULL, ids), 0);
+}
+
+/* An index of one locale drops the locale filter (every row has it): a document of
+ * another locale put later must bring the filter back. */
+Test(search, locale_filter_after_single_locale_index)
+{
+    put(1, "en", "Bitcoin withdrawals", "Sending bitcoin out.", "");
+    put(2, "en", "Bitcoin deposits", "Receiving bitcoin.", "");
+    cr_assert(finds("bitcoin", "en", KB_SEARCH_FULL, 1));
+    put(3, "fr", "Retrait de bitcoin", "Envoyer du bitcoin.", "");
+    cr_assert_not(finds("bitcoin", "en", KB_SEARCH_FULL, 3));
+    cr_assert(finds("bitcoin", "en", KB_SEARCH_FULL, 2));
+    cr_assert(finds("bitcoin", "fr", KB_SEARCH_FULL, 3));
+}
+
+/* The ranking reads column lengths from a cache: a rewritten document is scored with its
+ * new lengths (a longer body lowers the weight of a body match). */
+static double score_of(const char *q, int64_t id)
+{
+    struct kb_hit *h = NULL;
+    int n = 0;
+    struct fd_error err = {0};
+    cr_assert_eq(kb_search_run(fx.db, q, "en", 10, KB_SEARCH_FULL, &h, &n, &err), 0);
+    double s = -1;
+    for (int i = 0; i < n; i++)
+        if (h[i].id == id)
+            s = h[i].score;
+    kb_hits_free(h, n);
+    return s;
+}
+
+Test(search, scores_follow_rewritten_lengths)
+{
+    put(1, "en", "Limits", "A refund takes a few days.", "");
+    put(2, "en", "Fees", "No refund of fees.", "");
+    double before = score_of("refund", 1);
+    cr_assert_gt(before, 0);
+    char body[4096];
+    size_t len = (size_t)snprintf(body, sizeof(body), "A refund takes a few days.");
+    for (int i = 0; i < 150 && len < sizeof(body); i++)
+        len += (size_t)snprintf(body + len, sizeof(body) - len, " Other words here.");
+    put(1, "en", "Limits", body, "");
+    double after = score_of("refund", 1);
+    cr_assert_gt(after, 0);
+    cr_assert_lt(after, before, "longer body: %f < %f", after, before);
 }
 
 Test(search, snippet_marks_and_escapes)

@@ -122,7 +122,7 @@ async function tick() {
       if (c.status === 'ended' || c.status === 'converted') {
         e.ended = true;
         if (c.ticket) e.ticket = String(c.ticket);
-        e.endNote = c.status === 'converted' ? 'Converted to a ticket.' : 'The chat has ended.';
+        if (!e.endNote) e.endNote = c.status === 'converted' ? 'Converted to a ticket.' : 'The chat has ended.';
         renderPane(e);
         renderSide();
       } else if (c.agent && c.agent.id !== S.user.id) {
@@ -276,8 +276,11 @@ function onEvent(ev) {
         e.ended = true;
         e.endReason = ev.reason;
         if (ev.ticket) e.ticket = String(ev.ticket.reference || ev.ticket);
-        e.endNote = ev.reason === 'customer' ? 'The customer ended the chat.'
-          : ev.reason === 'converted' ? 'Converted to a ticket.' : 'The chat has ended.';
+        // Our own End/Convert already wrote the note (the event may come after the answer).
+        if (!e.endNote) {
+          e.endNote = ev.reason === 'customer' ? 'The customer ended the chat.'
+            : ev.reason === 'converted' ? 'Converted to a ticket.' : 'The chat has ended.';
+        }
         renderPane(e);
         renderSide();
       }
@@ -520,6 +523,7 @@ function buildRoot() {
   S.statusBar = h('div', { class: 'ac-status' });
   S.side = h('aside', { class: 'ac-side' });
   S.work = h('section', { class: 'ac-work', 'aria-label': 'Open chats' });
+  S.search = buildSearch();
   S.root = h('div', { class: 'ac-root' },
     h('div', { class: 'ac-top' }, h('h1', { text: 'Live chats' }), S.statusBar),
     h('div', { class: 'ac-layout' }, S.side, S.work));
@@ -600,8 +604,45 @@ function renderSide() {
       active.length ? list : h('p', { class: 'ac-empty', text: S.status === 'online' ? 'Waiting for customers…' : 'Go online to receive chats.' })),
     h('section', { class: 'card' },
       h('h2', { class: 'h3' }, 'Waiting in queue', h('span', { class: 'count', text: String(S.queue.length) })),
-      S.queue.length ? queue : h('p', { class: 'ac-empty', text: 'Nobody is waiting.' })));
+      S.queue.length ? queue : h('p', { class: 'ac-empty', text: 'Nobody is waiting.' })),
+    S.search);
   updatePresence();
+}
+
+/** Search past and current chats (GET /api/v1/chat?q=): a word of a message, a name or email. */
+function buildSearch() {
+  const input = h('input', { type: 'search', name: 'q', maxlength: '200', 'aria-label': 'Search chats', placeholder: 'Words, name or email' });
+  const results = h('ul', { class: 'ac-list ac-search-results', 'aria-label': 'Chat search results' });
+  const box = errorBox();
+  let next = null, q = '';
+  const item = (c) => {
+    const who = (c.customer && (c.customer.name || c.customer.email)) || `Chat #${c.id}`;
+    const mine = c.status === 'active' && c.agent && S.user && c.agent.id === S.user.id;
+    const link = c.ticket
+      ? h('a', { href: `#/tickets/${encodeURIComponent(c.ticket)}`, text: `${who} → ${c.ticket}` })
+      : mine ? h('a', { href: '#/chats', text: who, onclick: (ev) => { ev.preventDefault(); addChat(c.id, { announce: false, chat: c }).then(() => openChat(key(c.id))); } })
+        : h('a', { href: `/api/v1/chat/${encodeURIComponent(c.id)}`, target: '_blank', rel: 'noopener', text: who });
+    return h('li', { dataset: { chatId: String(c.id) } }, link,
+      h('span', { class: 'muted', text: ` ${S.deptName(c.department)} · ${c.status} · ` }), timeEl(c.created_at));
+  };
+  const more = h('button', { type: 'button', class: 'btn-link', text: 'More results', hidden: true });
+  const run = async (append) => {
+    box.clear();
+    try {
+      const qs = new URLSearchParams({ q, limit: '20' });
+      if (append && next) qs.set('cursor', next);
+      const res = await api.get(`/chat?${qs}`);
+      if (!append) results.replaceChildren();
+      for (const c of res.chats || []) results.appendChild(item(c));
+      if (!results.children.length) results.appendChild(h('li', { class: 'ac-empty', text: 'No chats found.' }));
+      next = res.next_cursor;
+      more.hidden = !next;
+    } catch (e) { box.show(e.message); }
+  };
+  more.addEventListener('click', () => run(true));
+  const form = h('form', { class: 'ac-search', role: 'search', onsubmit: (ev) => { ev.preventDefault(); q = input.value.trim(); next = null; run(false); } },
+    input, h('button', { type: 'submit', class: 'btn', text: 'Search' }));
+  return h('section', { class: 'card' }, h('h2', { class: 'h3', text: 'Search chats' }), form, box, results, more);
 }
 
 function openChat(k) {
