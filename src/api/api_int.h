@@ -34,6 +34,12 @@ int api_int(json_t *o, const char *key, int required, int64_t *out, int *present
             struct http_resp *resp);
 int api_bool(json_t *o, const char *key, int *out, struct http_resp *resp);
 
+/* Answers with a stored file (ticket or chat attachment) as a download: its bytes, the
+ * Content-Type to serve it with (tickets_attachment_serve_type), Content-Disposition
+ * attachment, nosniff and a sandbox CSP; 500 when the file is missing or short. */
+void api_send_stored_file(struct http_resp *resp, const char *path, int64_t size,
+                          const char *content_type, const char *filename);
+
 /* Maps a domain error to an HTTP error answer (err may be NULL). */
 void api_fail(struct http_resp *resp, int rc, const struct fd_error *err);
 

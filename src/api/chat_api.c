@@ -506,27 +506,7 @@ static void download(struct http_req *req, struct http_resp *resp)
         api_fail(resp, rc, NULL);
         return;
     }
-    FILE *fp = fopen(path, "rb");
-    if (!fp) {
-        http_resp_error(resp, 500, "internal", "the attachment's file is missing");
-        return;
-    }
-    char *data = xmalloc((size_t)f.size + 1);
-    size_t n = fread(data, 1, (size_t)f.size, fp);
-    fclose(fp);
-    if (n != (size_t)f.size) {
-        free(data);
-        http_resp_error(resp, 500, "internal", "the attachment's file is damaged");
-        return;
-    }
-    /* Only the accepted types are served as themselves (they were checked on upload). */
-    http_resp_bytes(resp, 200, tickets_attachment_serve_type(f.content_type), data, n);
-    free(data);
-    char disp[200];
-    snprintf(disp, sizeof(disp), "attachment; filename=\"%s\"", f.filename);
-    http_resp_header(resp, "Content-Disposition", disp);
-    http_resp_header(resp, "X-Content-Type-Options", "nosniff");
-    http_resp_header(resp, "Content-Security-Policy", "default-src 'none'; sandbox");
+    api_send_stored_file(resp, path, f.size, f.content_type, f.filename);
 }
 
 struct search_ctx {

@@ -643,26 +643,7 @@ static void download(struct http_req *req, struct http_resp *resp)
         api_fail(resp, rc, NULL);
         return;
     }
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        http_resp_error(resp, 500, "internal", "the attachment's file is missing");
-        return;
-    }
-    char *data = xmalloc((size_t)att.size + 1);
-    size_t n = fread(data, 1, (size_t)att.size, f);
-    fclose(f);
-    if (n != (size_t)att.size) {
-        free(data);
-        http_resp_error(resp, 500, "internal", "the attachment's file is damaged");
-        return;
-    }
-    http_resp_bytes(resp, 200, tickets_attachment_serve_type(att.content_type), data, n);
-    free(data);
-    char disp[200];
-    snprintf(disp, sizeof(disp), "attachment; filename=\"%s\"", att.filename);
-    http_resp_header(resp, "Content-Disposition", disp);
-    http_resp_header(resp, "X-Content-Type-Options", "nosniff");
-    http_resp_header(resp, "Content-Security-Policy", "default-src 'none'; sandbox");
+    api_send_stored_file(resp, path, att.size, att.content_type, att.filename);
 }
 
 void api_tickets_register(size_t attachment_max)

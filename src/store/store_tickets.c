@@ -357,24 +357,13 @@ int store_event_insert(struct db *db, int64_t ticket_id, int64_t actor_id, const
 int store_event_list(struct db *db, int64_t ticket_id, store_event_cb cb, void *ctx)
 {
     struct db_stmt *st;
-    if (db_prepare(db,
-                   "SELECT e.id, e.ticket_id, e.actor_id, u.name, e.type, e.data, e.created_at "
-                   "FROM events e LEFT JOIN users u ON u.id = e.actor_id "
-                   "WHERE e.ticket_id = ? ORDER BY e.id",
-                   &st))
+    if (db_prepare(db, "SELECT " STORE_EVENT_COLS "WHERE e.ticket_id = ? ORDER BY e.id", &st))
         return FD_EDB;
     db_bind_int64(st, 1, ticket_id);
     int rc;
     while ((rc = db_step(st)) == 1) {
         struct event_rec e;
-        memset(&e, 0, sizeof(e));
-        e.id = db_col_int64(st, 0);
-        e.ticket_id = db_col_int64(st, 1);
-        e.actor_id = db_col_int64(st, 2);
-        STORE_COPY(st, 3, e.actor_name);
-        STORE_COPY(st, 4, e.type);
-        e.data = db_col_text(st, 5);
-        e.created_at = db_col_int64(st, 6);
+        store__read_event(st, &e);
         if ((rc = cb(ctx, &e)) != 0)
             break;
     }
