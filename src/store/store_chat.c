@@ -20,9 +20,7 @@ static void bind_id_or_null(struct db_stmt *st, int idx, int64_t v)
 /* Steps a statement that returns no rows and finalizes it. */
 static int step_done(struct db_stmt *st)
 {
-    int rc = db_step(st);
-    db_finalize(st);
-    return rc < 0 ? rc : 0;
+    return store__step_done(st);
 }
 
 #define CHAT_COLS                                                                                  \
@@ -73,11 +71,7 @@ int store_chat_insert(struct db *db, struct chat_rec *c, const char *token_hash)
     db_bind_int64(st, 6, c->created_at);
     db_bind_int64(st, 7, c->queued_at);
     db_bind_int64(st, 8, c->estimate_s);
-    int rc = db_step(st);
-    if (rc == 1)
-        c->id = db_col_int64(st, 0);
-    db_finalize(st);
-    return rc == 1 ? 0 : rc == 0 ? FD_EDB : rc;
+    return store__step_id(st, &c->id);
 }
 
 int store_chat_get(struct db *db, int64_t id, struct chat_rec *out)
@@ -378,24 +372,6 @@ int store_chat_handling_ms(struct db *db, int64_t department_id, int64_t *mean_m
     return 0;
 }
 
-/* Makes a LIKE pattern "%text%" with %, _ and the backslash escaped (ESCAPE is the
- * backslash), as store_tickets.c does. Caller frees. */
-static char *like_pattern(const char *text)
-{
-    size_t n = strlen(text);
-    char *p = xmalloc(2 * n + 3);
-    size_t j = 0;
-    p[j++] = '%';
-    for (size_t i = 0; i < n; i++) {
-        if (text[i] == '%' || text[i] == '_' || text[i] == '\\')
-            p[j++] = '\\';
-        p[j++] = text[i];
-    }
-    p[j++] = '%';
-    p[j] = '\0';
-    return p;
-}
-
 int store_chat_search(struct db *db, const struct chat_search *s,
                       int (*cb)(void *, const struct chat_rec *), void *ctx)
 {
@@ -410,7 +386,7 @@ int store_chat_search(struct db *db, const struct chat_search *s,
                    "ORDER BY c.id DESC LIMIT ?",
                    &st))
         return FD_EDB;
-    char *like = s->text && *s->text ? like_pattern(s->text) : NULL;
+    char *like = s->text && *s->text ? store__like_pattern(s->text) : NULL;
     db_bind_text(st, 1, s->status);
     db_bind_text(st, 2, s->status);
     db_bind_int64(st, 3, s->department_id);
@@ -452,11 +428,7 @@ int store_chat_file_insert(struct db *db, struct chat_file_rec *f)
     db_bind_text(st, 5, f->content_type);
     db_bind_int64(st, 6, f->size);
     db_bind_int64(st, 7, f->created_at);
-    int rc = db_step(st);
-    if (rc == 1)
-        f->id = db_col_int64(st, 0);
-    db_finalize(st);
-    return rc == 1 ? 0 : rc == 0 ? FD_EDB : rc;
+    return store__step_id(st, &f->id);
 }
 
 int store_chat_file_get(struct db *db, int64_t chat_id, int64_t id, struct chat_file_rec *out)

@@ -8,12 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int finish(struct db_stmt *st, int rc)
-{
-    db_finalize(st);
-    return rc == 1 ? 0 : rc == 0 ? FD_ENOTFOUND : rc;
-}
-
 int store_kb_category_put(struct db *db, struct kb_category_rec *c)
 {
     struct db_stmt *st;
@@ -31,7 +25,7 @@ int store_kb_category_put(struct db *db, struct kb_category_rec *c)
     int rc = db_step(st);
     if (rc == 1)
         c->id = db_col_int64(st, 0);
-    return finish(st, rc);
+    return store__finish_row(st, rc);
 }
 
 int store_kb_section_put(struct db *db, struct kb_section_rec *s)
@@ -52,7 +46,7 @@ int store_kb_section_put(struct db *db, struct kb_section_rec *s)
     int rc = db_step(st);
     if (rc == 1)
         s->id = db_col_int64(st, 0);
-    return finish(st, rc);
+    return store__finish_row(st, rc);
 }
 
 static void read_category(struct db_stmt *st, struct kb_category_rec *c)
@@ -77,7 +71,7 @@ int store_kb_category_get(struct db *db, const char *slug, struct kb_category_re
     int rc = db_step(st);
     if (rc == 1)
         read_category(st, out);
-    return finish(st, rc);
+    return store__finish_row(st, rc);
 }
 
 int store_kb_category_list(struct db *db, int (*cb)(void *, const struct kb_category_rec *),
@@ -128,7 +122,7 @@ int store_kb_section_get(struct db *db, const char *category, const char *slug,
     int rc = db_step(st);
     if (rc == 1)
         read_section(st, out);
-    return finish(st, rc);
+    return store__finish_row(st, rc);
 }
 
 int store_kb_section_list(struct db *db, const char *category, const char *locale,
@@ -228,11 +222,7 @@ int store_kb_article_insert(struct db *db, struct kb_article_rec *a)
     db_bind_text(st, 12, a->locale);
     db_bind_text(st, 13, a->slug);
     db_bind_int64(st, 14, a->created_at);
-    int rc = db_step(st);
-    if (rc == 1)
-        a->id = db_col_int64(st, 0);
-    db_finalize(st);
-    return rc == 1 ? 0 : rc == 0 ? FD_EDB : rc;
+    return store__step_id(st, &a->id);
 }
 
 int store_kb_article_update(struct db *db, const struct kb_article_rec *a)
@@ -264,7 +254,7 @@ static int get_article(struct db *db, struct db_stmt *st, int with_body, struct 
         }
     }
     (void)db;
-    return finish(st, rc);
+    return store__finish_row(st, rc);
 }
 
 int store_kb_article_get(struct db *db, const char *locale, const char *slug, int with_body,
@@ -364,9 +354,7 @@ int store_kb_revision_insert(struct db *db, const struct kb_article_rec *a)
     db_bind_text(st, 8, a->status);
     bind_opt_id(st, 9, a->author_id);
     db_bind_int64(st, 10, a->updated_at);
-    int rc = db_step(st);
-    db_finalize(st);
-    return rc < 0 ? rc : 0;
+    return store__step_done(st);
 }
 
 #define REV_COLS                                                                                   \
@@ -421,7 +409,7 @@ int store_kb_revision_get(struct db *db, int64_t article_id, int revision,
         const char *b = db_col_text(st, 10);
         out->body = xstrdup(b ? b : "");
     }
-    return finish(st, rc);
+    return store__finish_row(st, rc);
 }
 
 static int exec_id(struct db *db, const char *sql, int64_t id)
@@ -483,9 +471,7 @@ int store_kb_deflection_insert(struct db *db, const char *token, int64_t user_id
     db_bind_text(st, 5, shown_json);
     db_bind_int64(st, 6, now);
     db_bind_int64(st, 7, now);
-    int rc = db_step(st);
-    db_finalize(st);
-    return rc < 0 ? rc : 0;
+    return store__step_done(st);
 }
 
 int store_kb_deflection_update(struct db *db, const char *token, int64_t user_id, const char *query,

@@ -6,19 +6,6 @@
 
 #include <string.h>
 
-static int done(struct db_stmt *st, int rc)
-{
-    db_finalize(st);
-    return rc == 1 ? 0 : rc == 0 ? FD_ENOTFOUND : rc;
-}
-
-static int step_write(struct db_stmt *st)
-{
-    int rc = db_step(st);
-    db_finalize(st);
-    return rc < 0 ? rc : 0;
-}
-
 int store_mail_address_department(struct db *db, const char *email, struct department_rec *out)
 {
     struct db_stmt *st;
@@ -34,7 +21,7 @@ int store_mail_address_department(struct db *db, const char *email, struct depar
         STORE_COPY(st, 1, out->slug);
         STORE_COPY(st, 2, out->name);
     }
-    return done(st, rc);
+    return store__finish_row(st, rc);
 }
 
 int store_mail_primary_address(struct db *db, int64_t department_id, char *out, size_t n)
@@ -49,7 +36,7 @@ int store_mail_primary_address(struct db *db, int64_t department_id, char *out, 
     int rc = db_step(st);
     if (rc == 1)
         store__copy_col(st, 0, out, n);
-    return done(st, rc);
+    return store__finish_row(st, rc);
 }
 
 #define MAIL_COLS                                                                                  \
@@ -87,7 +74,7 @@ int store_mail_find(struct db *db, const char *direction, const char *message_id
         STORE_COPY(st, 13, out->source);
         out->created_at = db_col_int64(st, 14);
     }
-    return done(st, rc);
+    return store__finish_row(st, rc);
 }
 
 int store_mail_insert(struct db *db, struct mail_rec *m)
@@ -120,11 +107,7 @@ int store_mail_insert(struct db *db, struct mail_rec *m)
     db_bind_int64(st, 12, m->parse_error);
     db_bind_text(st, 13, m->source);
     db_bind_int64(st, 14, m->created_at);
-    int rc = db_step(st);
-    if (rc == 1)
-        m->id = db_col_int64(st, 0);
-    db_finalize(st);
-    return rc == 1 ? 0 : rc == 0 ? FD_EDB : rc;
+    return store__step_id(st, &m->id);
 }
 
 int store_mail_set_ticket(struct db *db, int64_t mail_id, int64_t ticket_id, int64_t message_row_id,
@@ -143,7 +126,7 @@ int store_mail_set_ticket(struct db *db, int64_t mail_id, int64_t ticket_id, int
         db_bind_null(st, 2);
     db_bind_text(st, 3, status);
     db_bind_int64(st, 4, mail_id);
-    return step_write(st);
+    return store__step_done(st);
 }
 
 int store_mail_ticket_ids(struct db *db, int64_t ticket_id, int (*cb)(void *, const char *),
@@ -176,7 +159,7 @@ int store_participant_add(struct db *db, int64_t ticket_id, const char *email)
         return FD_EDB;
     db_bind_int64(st, 1, ticket_id);
     db_bind_text(st, 2, email);
-    return step_write(st);
+    return store__step_done(st);
 }
 
 int store_participant_is(struct db *db, int64_t ticket_id, const char *email, int *yes)
@@ -214,7 +197,7 @@ int store_outbox_insert(struct db *db, int64_t mail_id, int64_t ticket_id, const
     db_bind_int64(st, 6, now);
     db_bind_int64(st, 7, now);
     db_bind_int64(st, 8, now);
-    return step_write(st);
+    return store__step_done(st);
 }
 
 int store_outbox_due(struct db *db, int64_t now, int limit,
@@ -263,7 +246,7 @@ int store_outbox_attempt(struct db *db, int64_t id, int ok, const char *error, c
     db_bind_int64(st, 2, now);
     db_bind_int64(st, 3, ok);
     db_bind_text(st, 4, error ? error : "");
-    int rc = step_write(st);
+    int rc = store__step_done(st);
     if (rc)
         return rc;
     if (db_prepare(db,
@@ -276,7 +259,7 @@ int store_outbox_attempt(struct db *db, int64_t id, int ok, const char *error, c
     db_bind_text(st, 3, error ? error : "");
     db_bind_int64(st, 4, now);
     db_bind_int64(st, 5, id);
-    if ((rc = step_write(st)))
+    if ((rc = store__step_done(st)))
         return rc;
     if (db_prepare(db,
                    "UPDATE mail_messages SET status = ? WHERE id = "
@@ -285,7 +268,7 @@ int store_outbox_attempt(struct db *db, int64_t id, int ok, const char *error, c
         return FD_EDB;
     db_bind_text(st, 1, status);
     db_bind_int64(st, 2, id);
-    return step_write(st);
+    return store__step_done(st);
 }
 
 int store_outbox_count_since(struct db *db, const char *rcpt, const char *kind, int64_t since,
@@ -316,7 +299,7 @@ int store_outbox_bounced(struct db *db, const char *message_id, const char *erro
     db_bind_text(st, 1, error);
     db_bind_int64(st, 2, now);
     db_bind_text(st, 3, message_id);
-    int rc = step_write(st);
+    int rc = store__step_done(st);
     if (rc)
         return rc;
     if (db_prepare(db,
@@ -325,7 +308,7 @@ int store_outbox_bounced(struct db *db, const char *message_id, const char *erro
                    &st))
         return FD_EDB;
     db_bind_text(st, 1, message_id);
-    return step_write(st);
+    return store__step_done(st);
 }
 
 int store_cursor_get(struct db *db, const char *name, int64_t *last)
@@ -350,7 +333,7 @@ int store_cursor_set(struct db *db, const char *name, int64_t last)
         return FD_EDB;
     db_bind_text(st, 1, name);
     db_bind_int64(st, 2, last);
-    return step_write(st);
+    return store__step_done(st);
 }
 
 int store_event_list_after(struct db *db, int64_t after, int limit, store_event_cb cb, void *ctx)

@@ -178,8 +178,7 @@ int store_ticket_get(struct db *db, int64_t id, struct ticket_rec *out)
     "AND (? IS NULL OR t.subject LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM messages m "          \
     "WHERE m.ticket_id = t.id AND (? = 1 OR m.internal = 0) AND m.body LIKE ? ESCAPE '\\')) "
 
-/* Makes a LIKE pattern "%text%" with %, _ and \ escaped. Caller frees. */
-static char *like_pattern(const char *text)
+char *store__like_pattern(const char *text)
 {
     size_t n = strlen(text);
     char *p = xmalloc(2 * n + 3);
@@ -221,7 +220,7 @@ int store_ticket_list(struct db *db, const struct ticket_filter *f, store_ticket
                    "ORDER BY t.id DESC LIMIT ?",
                    &st))
         return FD_EDB;
-    char *like = f->text ? like_pattern(f->text) : NULL;
+    char *like = f->text ? store__like_pattern(f->text) : NULL;
     bind_filter(st, f, like);
     for (int i = 0; i < FD_NSTATUS; i++) {
         int on = !f->status_mask || (f->status_mask & (1u << i));
@@ -254,7 +253,7 @@ int store_ticket_counts(struct db *db, const struct ticket_filter *f, int64_t co
     if (db_prepare(db, "SELECT t.status, count(*) FROM tickets t " FILTER_SQL "GROUP BY t.status",
                    &st))
         return FD_EDB;
-    char *like = f->text ? like_pattern(f->text) : NULL;
+    char *like = f->text ? store__like_pattern(f->text) : NULL;
     bind_filter(st, f, like);
     memset(counts, 0, 6 * sizeof(counts[0]));
     int rc;
@@ -282,11 +281,7 @@ int store_message_insert(struct db *db, struct message_rec *m)
     db_bind_text(st, 3, m->body);
     db_bind_int64(st, 4, m->internal);
     db_bind_int64(st, 5, m->created_at);
-    int rc = db_step(st);
-    if (rc == 1)
-        m->id = db_col_int64(st, 0);
-    db_finalize(st);
-    return rc == 1 ? 0 : rc == 0 ? FD_EDB : rc;
+    return store__step_id(st, &m->id);
 }
 
 int store_message_is_internal(struct db *db, int64_t id, int *internal)
@@ -349,9 +344,7 @@ int store_event_insert(struct db *db, int64_t ticket_id, int64_t actor_id, const
     db_bind_text(st, 3, type);
     db_bind_text(st, 4, data_json);
     db_bind_int64(st, 5, now);
-    int rc = db_step(st);
-    db_finalize(st);
-    return rc < 0 ? rc : 0;
+    return store__step_done(st);
 }
 
 int store_event_list(struct db *db, int64_t ticket_id, store_event_cb cb, void *ctx)
@@ -405,11 +398,7 @@ int store_attachment_insert(struct db *db, struct attachment_rec *a)
     db_bind_text(st, 6, a->content_type);
     db_bind_int64(st, 7, a->size);
     db_bind_int64(st, 8, a->created_at);
-    int rc = db_step(st);
-    if (rc == 1)
-        a->id = db_col_int64(st, 0);
-    db_finalize(st);
-    return rc == 1 ? 0 : rc == 0 ? FD_EDB : rc;
+    return store__step_id(st, &a->id);
 }
 
 int store_attachment_get(struct db *db, int64_t id, struct attachment_rec *out)

@@ -86,11 +86,7 @@ int store_user_insert(struct db *db, const struct user_rec *u, const char *pwhas
     db_bind_int64(st, 7, u->disabled);
     db_bind_int64(st, 8, u->created_at);
     db_bind_int64(st, 9, u->kb_editor);
-    int rc = db_step(st);
-    if (rc == 1)
-        *id = db_col_int64(st, 0);
-    db_finalize(st);
-    return rc == 1 ? 0 : rc == 0 ? FD_EDB : rc;
+    return store__step_id(st, id);
 }
 
 int store_user_get(struct db *db, int64_t id, struct user_rec *out)
@@ -188,9 +184,7 @@ int store_session_insert(struct db *db, const char *token_hash, const char *csrf
     db_bind_int64(st, 3, user_id);
     db_bind_int64(st, 4, now);
     db_bind_int64(st, 5, expires);
-    int rc = db_step(st);
-    db_finalize(st);
-    return rc < 0 ? rc : 0;
+    return store__step_done(st);
 }
 
 int store_session_lookup(struct db *db, const char *token_hash, int64_t now, struct user_rec *user,
@@ -221,9 +215,7 @@ int store_session_delete(struct db *db, const char *token_hash)
     if (db_prepare(db, "DELETE FROM sessions WHERE token_hash = ?", &st))
         return FD_EDB;
     db_bind_text(st, 1, token_hash);
-    int rc = db_step(st);
-    db_finalize(st);
-    return rc < 0 ? rc : 0;
+    return store__step_done(st);
 }
 
 int store_session_delete_user(struct db *db, int64_t user_id)
@@ -232,9 +224,7 @@ int store_session_delete_user(struct db *db, int64_t user_id)
     if (db_prepare(db, "DELETE FROM sessions WHERE user_id = ?", &st))
         return FD_EDB;
     db_bind_int64(st, 1, user_id);
-    int rc = db_step(st);
-    db_finalize(st);
-    return rc < 0 ? rc : 0;
+    return store__step_done(st);
 }
 
 int store_token_insert(struct db *db, const char *token_hash, int64_t user_id, const char *name,
@@ -251,11 +241,7 @@ int store_token_insert(struct db *db, const char *token_hash, int64_t user_id, c
     db_bind_text(st, 3, name);
     db_bind_text(st, 4, scopes);
     db_bind_int64(st, 5, now);
-    int rc = db_step(st);
-    if (rc == 1)
-        *id = db_col_int64(st, 0);
-    db_finalize(st);
-    return rc == 1 ? 0 : rc == 0 ? FD_EDB : rc;
+    return store__step_id(st, id);
 }
 
 int store_token_lookup(struct db *db, const char *token_hash, struct user_rec *user, char *scopes,
@@ -286,9 +272,7 @@ int store_login_failure_add(struct db *db, const char *email, int64_t at)
         return FD_EDB;
     db_bind_text(st, 1, email);
     db_bind_int64(st, 2, at);
-    int rc = db_step(st);
-    db_finalize(st);
-    return rc < 0 ? rc : 0;
+    return store__step_done(st);
 }
 
 int store_login_failure_count(struct db *db, const char *email, int64_t since, int64_t *count)
@@ -310,7 +294,5 @@ int store_login_failure_clear(struct db *db, const char *email)
     if (db_prepare(db, "DELETE FROM login_failures WHERE email = ?", &st))
         return FD_EDB;
     db_bind_text(st, 1, email);
-    int rc = db_step(st);
-    db_finalize(st);
-    return rc < 0 ? rc : 0;
+    return store__step_done(st);
 }
