@@ -10,6 +10,7 @@
 #include "core/config.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "core/timeutil.h"
 #include "core/xalloc.h"
 #include "demo/demo.h"
 #include "http/http.h"
@@ -338,6 +339,9 @@ static int cmd_serve(int argc, char **argv)
     if (finish_config(&c))
         return 2;
     resolve_web_dir(&c.cfg);
+    if (fd_clock_is_fake())
+        log_printf(LOG_WARN, "main",
+                   "msg=\"wall clock driven by FRONTDESK_CLOCK_FILE (tests only)\"");
     /* Block the stop signals before any thread starts (the store,
      * the chat hub, the mail worker and the HTTP pool all inherit this mask), so only sigwait sees
      * them. */

@@ -1,6 +1,7 @@
 #include "core/buf.h"
 #include "core/config.h"
 #include "core/err.h"
+#include "core/timeutil.h"
 
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -117,4 +118,18 @@ Test(config, validate_rejects_bad_listen)
     cr_assert_eq(config_validate(&c, err, sizeof(err)), FD_EINVAL);
     snprintf(c.listen, sizeof(c.listen), "127.0.0.1:70000");
     cr_assert_eq(config_validate(&c, err, sizeof(err)), FD_EINVAL);
+}
+
+Test(clock, fixed_clock_overrides_and_restores_real_time)
+{
+    int64_t real = fd_now_ms();
+    cr_assert_gt(real, 1700000000000LL);
+    fd_clock_set(1767225600000LL); /* 2026-01-01T00:00:00Z */
+    cr_assert_eq(fd_now_ms(), 1767225600000LL);
+    cr_assert(fd_clock_is_fake());
+    char iso[32];
+    fd_iso8601(fd_now_ms(), iso, sizeof(iso));
+    cr_assert_str_eq(iso, "2026-01-01T00:00:00Z");
+    fd_clock_set(0);
+    cr_assert_geq(fd_now_ms(), real);
 }
