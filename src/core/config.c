@@ -61,6 +61,9 @@ static const struct key keys[] = {
     S(dkim_domain, "DKIM signing domain (with dkim_selector and dkim_key)"),
     S(dkim_selector, "DKIM selector"),
     S(dkim_key, "DKIM private key file (PEM)"),
+    L(sched_poll_ms, 10, 3600000, "how often the scheduler runs due jobs, milliseconds"),
+    L(autoclose_days, 0, 365, "days after which a solved ticket is closed (0: never)"),
+    L(reminder_days, 0, 365, "days pending after which the customer gets one reminder (0: never)"),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -90,6 +93,9 @@ void config_defaults(struct fd_config *c)
     c->mail_retry_base_s = 60;
     c->mail_max_attempts = 8;
     c->imap_poll_ms = 60000;
+    c->sched_poll_ms = 1000;
+    c->autoclose_days = 4;
+    c->reminder_days = 3;
 }
 
 int config_set(struct fd_config *c, const char *name, const char *value, char *err, size_t errlen)

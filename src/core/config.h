@@ -43,6 +43,10 @@ struct fd_config {
     char dkim_domain[128]; /* DKIM signing when all three are set */
     char dkim_selector[64];
     char dkim_key[FD_PATH_MAX];
+    /* scheduler and SLA (docs/sla.md) */
+    long sched_poll_ms;  /* how often the scheduler looks for due jobs */
+    long autoclose_days; /* solved tickets close after this many days; 0 = never */
+    long reminder_days;  /* one reminder after this many days pending; 0 = never */
 };
 
 /* Sets every default. */

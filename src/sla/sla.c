@@ -253,8 +253,8 @@ static int next_cb(void *ctx, const struct ticket_sla_rec *r)
     struct next_ctx *n = ctx;
     if (!r->due_at || r->breached_at)
         return 0;
-    if (r->stopped_at && r->stopped_at <= r->due_at)
-        return 0; /* met in time */
+    if (r->stopped_at && r->stopped_at < r->due_at)
+        return 0; /* met in time: before the due instant */
     int64_t t = r->due_at;
     if (!r->warned_at && !r->stopped_at && strcmp(r->state, "running") == 0)
         t = r->due_at - (int64_t)n->warn_min * 60000;
@@ -501,7 +501,8 @@ int sla_ticket_check(struct db *db, int64_t ticket_id, int64_t now)
             warn_min = p.warn_min;
         char due[32], text[400];
         fd_iso8601(r->due_at, due, sizeof(due));
-        int late = r->stopped_at ? r->due_at < r->stopped_at : r->due_at <= now;
+        /* Due means "answered before this instant": at the due instant it is late. */
+        int late = r->stopped_at ? r->due_at <= r->stopped_at : r->due_at <= now;
         if (late && r->due_at <= now) {
             r->breached_at = r->due_at;
             if ((rc = ticket_event(db, ticket_id, "sla_breached",
