@@ -307,17 +307,23 @@ static void metrics_fn(void *appv, void *bufv)
                    (long long)counts[i]);
 }
 
-/* The scheduler thread with the SLA job kinds (clocks, auto-close, reminders). It starts
- * by running every job that became due while the server was down. */
-static struct sched *start_scheduler(const struct fd_config *cfg, const struct app *app,
-                                     struct store *store)
+/* SLA settings and job kinds: before any thread can change a ticket. */
+static void configure_sla(const struct fd_config *cfg, const struct app *app)
 {
     struct sla_settings st = {.autoclose_ms = cfg->autoclose_days * 86400000LL,
                               .reminder_ms = cfg->reminder_days * 86400000LL,
                               .mail = &app->mail};
     sla_configure(&st);
+    if (sla_register_jobs())
+        log_printf(LOG_ERR, "main", "msg=\"cannot register the SLA jobs\"");
+}
+
+/* The scheduler thread (SLA clocks, auto-close, reminders). It starts by running every
+ * job that became due while the server was down. */
+static struct sched *start_scheduler(const struct fd_config *cfg, struct store *store)
+{
     struct sched *sc = NULL;
-    if (sla_register_jobs() || sched_start(store, cfg->sched_poll_ms, &sc))
+    if (sched_start(store, cfg->sched_poll_ms, &sc))
         log_printf(LOG_ERR, "main", "msg=\"cannot start the scheduler\"");
     return sc;
 }
@@ -376,6 +382,7 @@ static int cmd_serve(int argc, char **argv)
     app.limits.login_max_failures = c.cfg.login_max_failures;
     app.limits.login_window_ms = c.cfg.login_window_s * 1000;
     mail_config_from(&c.cfg, &app.mail);
+    configure_sla(&c.cfg, &app);
     api_register((size_t)c.cfg.attachment_max, (size_t)c.cfg.mail_max);
     http_set_metrics_fn(metrics_fn);
     if (dkim_setup(&c.cfg)) {
@@ -412,7 +419,7 @@ static int cmd_serve(int argc, char **argv)
     struct mail_worker *worker = NULL;
     if (mail_worker_start(store, &wcfg, &worker))
         log_printf(LOG_ERR, "main", "msg=\"cannot start the mail worker\"");
-    struct sched *sched = start_scheduler(&c.cfg, &app, store);
+    struct sched *sched = start_scheduler(&c.cfg, store);
     char host[128];
     snprintf(host, sizeof(host), "%s", c.cfg.listen);
     char *colon = strrchr(host, ':');
