@@ -634,9 +634,48 @@ static int job_remind(struct db *db, const struct sched_job *job, int64_t now, v
     return rc == FD_ENOTFOUND ? 0 : rc;
 }
 
+#define RECOMPUTE_BATCH 200
+
+struct idbuf {
+    int64_t ids[RECOMPUTE_BATCH];
+    int n;
+};
+
+static int add_id(void *ctx, int64_t id)
+{
+    struct idbuf *b = ctx;
+    b->ids[b->n++] = id;
+    return 0;
+}
+
+/* Recomputes every unclosed ticket after a policy or calendar change, a batch per run. */
+static int job_recompute(struct db *db, const struct sched_job *job, int64_t now, void *ctx,
+                         int64_t *again)
+{
+    struct idbuf *b = xcalloc(1, sizeof(*b));
+    int rc = store_ticket_ids_unclosed(db, payload_int(job->payload, "after_id"), RECOMPUTE_BATCH,
+                                       add_id, b);
+    for (int i = 0; rc == 0 && i < b->n; i++)
+        rc = sla_ticket_changed(db, b->ids[i], now);
+    if (rc == 0 && b->n == RECOMPUTE_BATCH) {
+        char payload[64];
+        snprintf(payload, sizeof(payload), "{\"after_id\":%lld}", (long long)b->ids[b->n - 1]);
+        rc = sched_schedule(db, "sla.recompute", "sla-recompute", now, payload);
+    }
+    free(b);
+    return rc;
+}
+
+int sla_recompute_all(struct db *db)
+{
+    return sched_schedule(db, "sla.recompute", "sla-recompute", fd_now_ms(), "{\"after_id\":0}");
+}
+
 int sla_register_jobs(void)
 {
     int rc = sched_register("sla.check", job_check, NULL);
+    if (rc == 0)
+        rc = sched_register("sla.recompute", job_recompute, NULL);
     if (rc == 0)
         rc = sched_register("ticket.autoclose", job_autoclose, NULL);
     if (rc == 0)

@@ -32,7 +32,7 @@ struct sla_settings {
 
 /* Read-only after start-up. Without a call: no auto-close, no reminders, no mail. */
 void sla_configure(const struct sla_settings *s);
-/* Registers the job kinds sla.check, ticket.autoclose and ticket.remind. */
+/* Registers the job kinds sla.check, sla.recompute, ticket.autoclose and ticket.remind. */
 int sla_register_jobs(void);
 
 /*
@@ -44,6 +44,10 @@ int sla_ticket_changed(struct db *db, int64_t ticket_id, int64_t now);
 /* The sla.check effect: warnings and breaches (with escalation) due at now, inside the
  * caller's write transaction. Exposed for tests. */
 int sla_ticket_check(struct db *db, int64_t ticket_id, int64_t now);
+
+/* Queues the recomputation of every unclosed ticket (job sla.recompute, in batches),
+ * inside the caller's write transaction: after a policy or calendar change. */
+int sla_recompute_all(struct db *db);
 
 /* The calendar a policy or department uses (policy's, else department's, else the
  * default, else 24x7 UTC). calendar_id and department_id may be 0. Caller frees. */

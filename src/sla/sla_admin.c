@@ -108,6 +108,8 @@ int sla_calendar_create(struct db *db, const struct auth_actor *a, json_t *body,
     if (rc || (def && (rc = store_sla_calendar_set_default(db, *id))) ||
         (rc = admin_event(db, a, "sla_calendar_created", *id, NULL, spec_json(name, spec), now)))
         goto out;
+    if ((rc = sla_recompute_all(db)))
+        goto out;
     rc = db_commit(db);
 out:
     db_rollback(db);
@@ -139,6 +141,8 @@ int sla_calendar_update(struct db *db, const struct auth_actor *a, int64_t id, j
     if (rc || (def && (rc = store_sla_calendar_set_default(db, id))) ||
         (rc = admin_event(db, a, "sla_calendar_updated", id, spec_json(old.name, old.spec),
                           spec_json(name, spec), now)))
+        goto out;
+    if ((rc = sla_recompute_all(db)))
         goto out;
     rc = db_commit(db);
 out:
@@ -173,6 +177,8 @@ int sla_department_calendar_set(struct db *db, const struct auth_actor *a, const
         (rc = admin_event(db, a, "department_calendar_set", d.id,
                           before ? json_integer(before) : json_null(),
                           calendar_id ? json_integer(calendar_id) : json_null(), fd_now_ms())))
+        goto out;
+    if ((rc = sla_recompute_all(db)))
         goto out;
     rc = db_commit(db);
 out:
@@ -335,6 +341,8 @@ int sla_policy_create(struct db *db, const struct auth_actor *a, json_t *body, i
     if ((rc = store_sla_policy_insert(db, &p, id)) ||
         (rc = admin_event(db, a, "sla_policy_created", *id, NULL, policy_json(&p), p.created_at)))
         goto out;
+    if ((rc = sla_recompute_all(db)))
+        goto out;
     rc = db_commit(db);
 out:
     db_rollback(db);
@@ -360,6 +368,8 @@ int sla_policy_update(struct db *db, const struct auth_actor *a, int64_t id, jso
         (rc = admin_event(db, a, "sla_policy_updated", id, policy_json(&old), policy_json(&p),
                           p.updated_at)))
         goto out;
+    if ((rc = sla_recompute_all(db)))
+        goto out;
     rc = db_commit(db);
 out:
     db_rollback(db);
@@ -376,6 +386,8 @@ int sla_policy_delete(struct db *db, const struct auth_actor *a, int64_t id, str
     struct sla_policy_rec p;
     if ((rc = store_sla_policy_get(db, id, &p)) || (rc = store_sla_policy_delete(db, id)) ||
         (rc = admin_event(db, a, "sla_policy_deleted", id, policy_json(&p), NULL, fd_now_ms())))
+        goto out;
+    if ((rc = sla_recompute_all(db)))
         goto out;
     rc = db_commit(db);
 out:

@@ -413,6 +413,9 @@ int store_ticket_status_changes(struct db *db, int64_t ticket_id,
 /* Messages of a ticket in order: cb(ctx, id, by_staff, internal, at). */
 int store_ticket_message_times(struct db *db, int64_t ticket_id,
                                int (*cb)(void *, int64_t, int, int, int64_t), void *ctx);
+/* Ids of tickets that are not closed, above after_id, ascending, at most limit. */
+int store_ticket_ids_unclosed(struct db *db, int64_t after_id, int limit,
+                              int (*cb)(void *, int64_t), void *ctx);
 /* Events of type on the ticket at or after since. */
 int store_event_count_since(struct db *db, int64_t ticket_id, const char *type, int64_t since,
                             int64_t *count);

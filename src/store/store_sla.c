@@ -481,6 +481,24 @@ int store_ticket_message_times(struct db *db, int64_t ticket_id,
     return rc < 0 ? rc : 0;
 }
 
+int store_ticket_ids_unclosed(struct db *db, int64_t after_id, int limit,
+                              int (*cb)(void *, int64_t), void *ctx)
+{
+    struct db_stmt *st;
+    if (db_prepare(db,
+                   "SELECT id FROM tickets WHERE id > ? AND status <> 'closed' ORDER BY id LIMIT ?",
+                   &st))
+        return FD_EDB;
+    db_bind_int64(st, 1, after_id);
+    db_bind_int64(st, 2, limit);
+    int rc;
+    while ((rc = db_step(st)) == 1)
+        if ((rc = cb(ctx, db_col_int64(st, 0))))
+            break;
+    db_finalize(st);
+    return rc < 0 ? rc : 0;
+}
+
 int store_event_count_since(struct db *db, int64_t ticket_id, const char *type, int64_t since,
                             int64_t *count)
 {

@@ -558,3 +558,25 @@ Test(clocks, admin_only_and_bad_policies_rejected, .init = clock_setup, .fini = 
     db_finalize(st);
     cr_assert_eq(n, 0, "a rejected policy was stored");
 }
+
+Test(clocks, policy_change_recomputes_open_tickets, .init = clock_setup, .fini = clock_teardown)
+{
+    int64_t pid = make_policy("{\"name\":\"n\",\"priority\":\"normal\",\"first_reply_min\":60}");
+    fd_clock_set(utc(2026, 11, 28, 10, 0));
+    int64_t id = open_ticket("normal");
+    int64_t closed = open_ticket("normal");
+    set_status(closed, "solved", &agent);
+    set_status(closed, "closed", &agent);
+    cr_assert_eq(clock_of(id, "first_reply").due_at, utc(2026, 11, 28, 11, 0));
+    json_t *j = json_pack("{s:i}", "first_reply_min", 240);
+    struct fd_error err = {0};
+    cr_assert_eq(sla_policy_update(fx.db, &admin, pid, j, &err), 0, "%s", err.message);
+    json_decref(j);
+    /* The new target applies once the recomputation job has run; closed tickets keep
+     * theirs. */
+    cr_assert_eq(clock_of(id, "first_reply").due_at, utc(2026, 11, 28, 11, 0));
+    cr_assert_gt(run_jobs(), 0);
+    cr_assert_eq(clock_of(id, "first_reply").due_at, utc(2026, 11, 28, 14, 0));
+    cr_assert_eq(clock_of(id, "first_reply").target_min, 240);
+    cr_assert_eq(clock_of(closed, "first_reply").target_min, 60);
+}

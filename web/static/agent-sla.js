@@ -362,7 +362,7 @@ async function adminView(ctx) {
     h('div', { class: 'page-head' }, h('h1', { text: 'SLA settings' })),
     ctx.takeFlash(), box,
     h('h2', { text: 'Policies' }),
-    h('p', { class: 'muted', text: 'The most specific enabled policy applies: a department beats any department, then the higher VIP level. Changes apply to a ticket at its next update.' }),
+    h('p', { class: 'muted', text: 'The most specific enabled policy applies: a department beats any department, then the higher VIP level. Changes are applied to open tickets at once.' }),
     h('div', { class: 'card card-flush table-wrap' }, polTable),
     h('details', { class: 'card' }, h('summary', { text: 'Add a policy' }), policyForm(ctx, box, calendars, departments)),
     h('h2', { text: 'Business calendars' }),
