@@ -61,20 +61,31 @@ static int add_calendar(void *ctx, const struct sla_calendar_rec *c)
     return 0;
 }
 
+static int add_dept_calendar(void *ctx, const char *slug, int64_t calendar_id)
+{
+    json_object_set_new(ctx, slug, json_integer(calendar_id));
+    return 0;
+}
+
+/* The calendars, and which department uses which ("departments": {slug: calendar id};
+ * a department not listed uses the default calendar). */
 static void calendars_list(struct http_req *req, struct http_resp *resp)
 {
     if (!staff(req, resp))
         return;
-    json_t *arr = json_array();
+    json_t *arr = json_array(), *depts = json_object();
     struct db *db = store_acquire(API_APP(req)->store);
     int rc = store_sla_calendar_list(db, add_calendar, arr);
+    if (rc == 0)
+        rc = store_dept_calendar_list(db, add_dept_calendar, depts);
     store_release(API_APP(req)->store, db);
     if (rc) {
         json_decref(arr);
+        json_decref(depts);
         api_fail(resp, rc, NULL);
         return;
     }
-    http_resp_json(resp, 200, json_pack("{s:o}", "calendars", arr));
+    http_resp_json(resp, 200, json_pack("{s:o, s:o}", "calendars", arr, "departments", depts));
 }
 
 static void calendar_answer(struct http_req *req, struct http_resp *resp, int64_t id, int status)

@@ -381,6 +381,8 @@ int store_sla_calendar_list(struct db *db, int (*cb)(void *, const struct sla_ca
                             void *ctx);
 /* calendar_id 0 removes the department's calendar. */
 int store_dept_calendar_set(struct db *db, int64_t department_id, int64_t calendar_id);
+/* Every department with a calendar: cb(ctx, department slug, calendar id). */
+int store_dept_calendar_list(struct db *db, int (*cb)(void *, const char *, int64_t), void *ctx);
 /* FD_ENOTFOUND when the department has none. */
 int store_dept_calendar_get(struct db *db, int64_t department_id, int64_t *calendar_id);
 

@@ -148,6 +148,22 @@ int store_dept_calendar_set(struct db *db, int64_t department_id, int64_t calend
     return store__step_done(st);
 }
 
+int store_dept_calendar_list(struct db *db, int (*cb)(void *, const char *, int64_t), void *ctx)
+{
+    struct db_stmt *st;
+    if (db_prepare(db,
+                   "SELECT d.slug, c.calendar_id FROM department_calendars c "
+                   "JOIN departments d ON d.id = c.department_id ORDER BY d.slug",
+                   &st))
+        return FD_EDB;
+    int rc;
+    while ((rc = db_step(st)) == 1)
+        if ((rc = cb(ctx, db_col_text(st, 0), db_col_int64(st, 1))))
+            break;
+    db_finalize(st);
+    return rc < 0 ? rc : 0;
+}
+
 int store_dept_calendar_get(struct db *db, int64_t department_id, int64_t *calendar_id)
 {
     struct db_stmt *st;

@@ -115,6 +115,7 @@ test('calendars and policies: admins only, bad input named and nothing stored', 
   isErr(await agent.req('PUT', '/api/v1/departments/deposits/calendar', { calendar_id: r.json.id }), 403);
   const d = await admin.req('PUT', '/api/v1/departments/deposits/calendar', { calendar_id: r.json.id });
   assert.equal(d.status, 200, d.text);
+  assert.deepEqual((await agent.get('/api/v1/sla/calendars')).json.departments, { deposits: r.json.id });
 
   const good = { name: 'Standard', priority: 'normal', first_reply_min: 60, next_reply_min: 120,
     resolution_min: 480, warn_min: 30, escalate_priority: 'urgent', escalate_tier: 2 };

@@ -323,7 +323,8 @@ async function adminView(ctx) {
       h('td', { text: c.default ? 'Default' : '' })))));
 
   const deptRows = departments.map((d) => {
-    const sel = select(`cal-${d.slug}`, [['', 'Default calendar'], ...calendars.map((c) => [String(c.id), c.name])], '');
+    const current = (cals.departments || {})[d.slug];
+    const sel = select(`cal-${d.slug}`, [['', 'Default calendar'], ...calendars.map((c) => [String(c.id), c.name])], current ? String(current) : '');
     sel.setAttribute('aria-label', `Calendar of ${d.name}`);
     sel.addEventListener('change', async () => {
       try {
