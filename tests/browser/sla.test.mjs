@@ -98,6 +98,29 @@ describe('agent console SLA', () => {
     assert.deepEqual(await page.locator('table.sla-table tbody tr td:first-child').allInnerTexts(), [refA, refB]);
   });
 
+  it('tells the customer when to expect a reply, and nothing once it is overdue', async () => {
+    const ctx = await browser.newContext();
+    const cp = await ctx.newPage();
+    cp.on('pageerror', (e) => errors.push(e.message));
+    await cp.goto(server.url + '/support');
+    await cp.getByRole('heading', { name: 'Sign in to Support' }).waitFor();
+    await cp.getByLabel('Email').fill('dana@example.com');
+    await cp.getByLabel('Password').fill('correct-horse-battery');
+    await cp.getByRole('button', { name: 'Sign in' }).click();
+    await cp.getByRole('heading', { name: 'My tickets' }).waitFor();
+    await cp.goto(`${server.url}/support#/tickets/${refB}`);
+    const expect = cp.getByTestId('expected-reply');
+    await expect.waitFor();
+    assert.equal(await expect.locator('time').getAttribute('datetime'),
+      new Date(T0 + 220 * MIN).toISOString().replace('.000Z', 'Z'));
+    await cp.goto(`${server.url}/support#/tickets/${refA}`);
+    await cp.getByRole('heading', { name: 'Old question' }).waitFor();
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(await cp.getByTestId('expected-reply').count(), 0);
+    assert.doesNotMatch(await cp.locator('main').innerText(), /\bSLA\b|breach|overdue|escalat/i);
+    await ctx.close();
+  });
+
   it('lets an admin add a policy; agents do not get the settings page', async () => {
     assert.equal(await page.getByRole('link', { name: 'SLA settings' }).count(), 0);
     const ctx = await browser.newContext();
