@@ -61,6 +61,9 @@ static const struct key keys[] = {
     S(dkim_domain, "DKIM signing domain (with dkim_selector and dkim_key)"),
     S(dkim_selector, "DKIM selector"),
     S(dkim_key, "DKIM private key file (PEM)"),
+    L(complaint_ack_business_days, 1, 60, "complaint acknowledgement due within N business days"),
+    L(complaint_retention_years, 5, 100, "years complaint records are kept (at least 5)"),
+    S(complaint_holidays, "public holidays for complaint clocks, YYYY-MM-DD,YYYY-MM-DD..."),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -90,6 +93,8 @@ void config_defaults(struct fd_config *c)
     c->mail_retry_base_s = 60;
     c->mail_max_attempts = 8;
     c->imap_poll_ms = 60000;
+    c->complaint_ack_business_days = 5;
+    c->complaint_retention_years = 5;
 }
 
 int config_set(struct fd_config *c, const char *name, const char *value, char *err, size_t errlen)

@@ -43,6 +43,10 @@ struct fd_config {
     char dkim_domain[128]; /* DKIM signing when all three are set */
     char dkim_selector[64];
     char dkim_key[FD_PATH_MAX];
+    /* formal complaints (docs/complaints.md) */
+    long complaint_ack_business_days; /* acknowledgement due within this many business days */
+    long complaint_retention_years;   /* complaint records kept at least this long (>= 5) */
+    char complaint_holidays[1024];    /* YYYY-MM-DD,... not counted as business days */
 };
 
 /* Sets every default. */
