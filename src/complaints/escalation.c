@@ -87,7 +87,7 @@ int complaints_escalate_ticket(struct db *db, const struct auth_actor *a, int64_
     if ((rc = store_ticket_get(db, ticket_id, t)))
         goto out;
     int64_t now = fd_now_ms();
-    json_t *data = json_pack("{s:{s:i, s:s}, s:{s:i, s:s}, s:s, s:O}", "before", "tier", t->tier,
+    json_t *data = json_pack("{s:{s:i, s:s}, s:{s:i, s:s}, s:s, s:o}", "before", "tier", t->tier,
                              "department", t->department, "after", "tier", new_tier, "department",
                              dept_changes ? d.slug : t->department, "reason", reason, "unassigned",
                              t->assignee_id ? json_integer(t->assignee_id) : json_null());
