@@ -355,7 +355,8 @@ static int cmd_serve(int argc, char **argv)
     struct store *store;
     if (open_store(&c.cfg, (int)c.cfg.threads + 2, 0, &store))
         return 1;
-    if (complaints_init(store, c.cfg.complaint_retention_years, c.cfg.complaint_holidays)) {
+    if (complaints_init(store, c.cfg.complaint_retention_years, c.cfg.complaint_timezone,
+                        c.cfg.complaint_holidays)) {
         store_close(store);
         return 1;
     }

@@ -22,6 +22,7 @@ static void cfg_of(struct http_req *req, struct complaints_cfg *c)
 {
     struct app *app = API_APP(req);
     c->ack_business_days = (int)app->cfg->complaint_ack_business_days;
+    c->timezone = app->cfg->complaint_timezone;
     c->holidays = app->cfg->complaint_holidays;
     c->mail = &app->mail;
 }
@@ -429,7 +430,7 @@ static void delay(struct http_req *req, struct http_resp *resp)
     int64_t due = 0;
     if (api_str(o, "reason", 1, &reason, resp) || api_str(o, "new_due_date", 1, &date, resp))
         goto out;
-    if (complaints_date_end(date, &due)) {
+    if (complaints_date_end(API_APP(req)->cfg->complaint_timezone, date, &due)) {
         http_resp_error(resp, 400, "invalid_field", "new_due_date must be a date YYYY-MM-DD");
         goto out;
     }
@@ -550,13 +551,14 @@ static int period_query(struct http_req *req, struct http_resp *resp, int64_t *f
     const char *f = http_req_query(req, "from"), *t = http_req_query(req, "to");
     *from = 0;
     *to = INT64_MAX;
-    if (f && complaints_date_end(f, from)) {
+    const char *tz = API_APP(req)->cfg->complaint_timezone;
+    if (f && complaints_date_end(tz, f, from)) {
         http_resp_error(resp, 400, "invalid_field", "from must be a date YYYY-MM-DD");
         return -1;
     }
     if (f)
-        *from -= 86400000LL; /* the start of that day */
-    if (t && complaints_date_end(t, to)) {
+        *from -= 86400000LL - 1; /* the start of that day */
+    if (t && complaints_date_end(tz, t, to)) {
         http_resp_error(resp, 400, "invalid_field", "to must be a date YYYY-MM-DD");
         return -1;
     }

@@ -1,8 +1,11 @@
-/* Complaint clocks: business-day deadlines (weekdays minus holidays, UTC) and calendar
- * months. Pure date arithmetic over UTC civil dates (no time zone database, no globals). */
+/* Complaint clocks: business-day deadlines (weekdays minus holidays, in the configured
+ * time zone, through the SLA module's calendars) and calendar months (UTC civil dates). */
 #include "complaints.h"
 
 #include "../core/err.h"
+#include "../sla/calendar.h"
+
+#include <stdio.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -67,85 +70,94 @@ static int parse_date(const char *s, size_t len, int64_t *day)
     return 0;
 }
 
-/* Parses the holiday list into days[] (at most COMPLAINT_HOLIDAYS_MAX). */
-static int parse_holidays(const char *list, int64_t *days, int *n, struct fd_error *err)
+/* A complaints calendar: the zone, Monday to Friday all day (or every day), and the
+ * holidays. The caller frees it. Returns 0 or FD_EINVAL (err names "timezone" or
+ * "holidays"). */
+static int build_calendar(const char *tz, const char *holidays, int weekdays_only,
+                          struct sla_calendar **out, struct fd_error *err)
 {
-    *n = 0;
-    if (!list)
-        return 0;
-    const char *p = list;
+    struct sla_calendar *c = sla_calendar_new();
+    int rc = 0, n = 0;
+    if (tz && *tz && (rc = sla_calendar_set_zone(c, tz, err)))
+        goto fail;
+    for (int d = 1; weekdays_only && d <= 5; d++)
+        if ((rc = sla_calendar_add_hours(c, d, 0, SLA_DAY_MIN, err)))
+            goto fail;
+    const char *p = holidays ? holidays : "";
     while (*p) {
         while (*p == ' ' || *p == ',')
             p++;
         if (!*p)
             break;
         size_t len = strcspn(p, ", ");
-        if (*n >= COMPLAINT_HOLIDAYS_MAX)
-            return fd_fail(err, FD_EINVAL, "holidays", "at most %d holidays",
-                           COMPLAINT_HOLIDAYS_MAX);
-        if (parse_date(p, len, &days[*n]))
-            return fd_fail(err, FD_EINVAL, "holidays",
-                           "holidays must be YYYY-MM-DD dates separated by commas");
-        (*n)++;
+        char date[16];
+        int64_t day;
+        if (len != 10 || parse_date(p, len, &day)) {
+            rc = fd_fail(err, FD_EINVAL, "holidays",
+                         "holidays must be YYYY-MM-DD dates separated by commas");
+            goto fail;
+        }
+        if (++n > COMPLAINT_HOLIDAYS_MAX) {
+            rc = fd_fail(err, FD_EINVAL, "holidays", "at most %d holidays", COMPLAINT_HOLIDAYS_MAX);
+            goto fail;
+        }
+        snprintf(date, sizeof(date), "%.10s", p);
+        if ((rc = sla_calendar_add_holiday(c, date, err)))
+            goto fail;
         p += len;
     }
+    *out = c;
     return 0;
+fail:
+    sla_calendar_free(c);
+    return rc;
 }
 
-int complaints_date_end(const char *date, int64_t *out)
+int complaints_clock_check(const char *tz, const char *holidays, struct fd_error *err)
 {
-    int64_t day;
-    if (!date || parse_date(date, strlen(date), &day))
-        return FD_EINVAL;
-    *out = (day + 1) * DAY_MS - 1;
-    return 0;
+    struct sla_calendar *c = NULL;
+    int rc = build_calendar(tz, holidays, 1, &c, err);
+    sla_calendar_free(c);
+    return rc;
 }
 
 int complaints_holidays_check(const char *holidays, struct fd_error *err)
 {
-    int64_t *days = malloc(sizeof(int64_t) * COMPLAINT_HOLIDAYS_MAX);
-    if (!days)
-        return FD_ENOMEM;
-    int n;
-    int rc = parse_holidays(holidays, days, &n, err);
-    free(days);
-    return rc;
+    return complaints_clock_check(NULL, holidays, err);
 }
 
-static int is_business_day(int64_t day, const int64_t *hol, int nhol)
-{
-    /* 1970-01-01 was a Thursday: weekday 0 = Sunday. */
-    int64_t wd = ((day % 7) + 7 + 4) % 7;
-    if (wd == 0 || wd == 6)
-        return 0;
-    for (int i = 0; i < nhol; i++)
-        if (hol[i] == day)
-            return 0;
-    return 1;
-}
-
-int complaints_business_deadline(int64_t start_ms, int n, const char *holidays, int64_t *out,
-                                 struct fd_error *err)
+int complaints_business_deadline(int64_t start_ms, int n, const char *tz, const char *holidays,
+                                 int64_t *out, struct fd_error *err)
 {
     if (n < 1)
         return fd_fail(err, FD_EINVAL, "business_days", "the number of business days must be >= 1");
-    int64_t *hol = malloc(sizeof(int64_t) * COMPLAINT_HOLIDAYS_MAX);
-    if (!hol)
-        return FD_ENOMEM;
-    int nhol;
-    int rc = parse_holidays(holidays, hol, &nhol, err);
-    if (rc == 0) {
-        int64_t day = floor_div(start_ms, DAY_MS);
-        /* n >= 1 and at most COMPLAINT_HOLIDAYS_MAX holidays: the loop ends. */
-        for (int left = n; left > 0;) {
-            day++;
-            if (is_business_day(day, hol, nhol))
-                left--;
-        }
-        *out = (day + 1) * DAY_MS - 1;
-    }
-    free(hol);
+    struct sla_calendar *c = NULL;
+    int rc = build_calendar(tz, holidays, 1, &c, err);
+    int64_t end = 0;
+    if (rc == 0 && (rc = sla_calendar_nth_day_end(c, start_ms, n, &end)) == FD_ELIMIT)
+        fd_fail(err, rc, "holidays", "no business day found");
+    sla_calendar_free(c);
+    if (rc == 0)
+        *out = end - 1; /* the last millisecond of that day, not the next midnight */
     return rc;
+}
+
+int complaints_date_end(const char *tz, const char *date, int64_t *out)
+{
+    int64_t day;
+    if (!date || parse_date(date, strlen(date), &day))
+        return FD_EINVAL;
+    struct sla_calendar *c = NULL;
+    int rc = build_calendar(tz, NULL, 0, &c, NULL);
+    int64_t end = 0;
+    /* Noon UTC of the date lies on the same local date in every zone within +-12 h; the
+     * close of that local day (open all day) is the midnight that ends it. */
+    if (rc == 0)
+        rc = sla_calendar_nth_day_end(c, day * DAY_MS + DAY_MS / 2, 0, &end);
+    sla_calendar_free(c);
+    if (rc == 0)
+        *out = end - 1;
+    return rc ? FD_EINVAL : 0;
 }
 
 int64_t complaints_add_months(int64_t ms, int months)

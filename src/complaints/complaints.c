@@ -186,7 +186,7 @@ static int start_clocks(const struct complaints_cfg *cfg, struct complaint_rec *
                         struct fd_error *err)
 {
     c->received_at = now;
-    int rc = complaints_business_deadline(now, cfg->ack_business_days, cfg->holidays,
+    int rc = complaints_business_deadline(now, cfg->ack_business_days, cfg->timezone, cfg->holidays,
                                           &c->ack_due_at, err);
     if (rc)
         return rc;
@@ -795,11 +795,12 @@ int complaints_retention_set(struct db *db, int years)
     return rc;
 }
 
-int complaints_init(struct store *s, long retention_years, const char *holidays)
+int complaints_init(struct store *s, long retention_years, const char *timezone,
+                    const char *holidays)
 {
     struct fd_error err = {0};
-    if (complaints_holidays_check(holidays, &err)) {
-        log_printf(LOG_ERR, "complaints", "msg=\"complaint_holidays: %s\"", err.message);
+    if (complaints_clock_check(timezone, holidays, &err)) {
+        log_printf(LOG_ERR, "complaints", "msg=\"complaint_%s: %s\"", err.field, err.message);
         return FD_EINVAL;
     }
     struct db *db = store_acquire(s);

@@ -11,7 +11,7 @@
  * acknowledged straight to closed. Any other move is FD_ECONFLICT (err->field "status").
  *
  * Clocks: the acknowledgement is due at the end of the Nth business day after receipt
- * (weekdays that are not holidays, in UTC); the decision two calendar months after
+ * (weekdays that are not holidays, in the configured zone); the decision two calendar months after
  * receipt. A handler who cannot decide in time records why and the new date; the
  * customer is told (portal and email) and that notice is recorded. Breaches are stored
  * on the complaint and evented once, when a step is late (complaints_check_breaches) or
@@ -40,6 +40,7 @@ struct mail_config;
 /* Settings the domain needs, from the config; read-only. */
 struct complaints_cfg {
     int ack_business_days;          /* acknowledgement due within this many business days */
+    const char *timezone;           /* IANA zone of business days and dates; NULL = UTC */
     const char *holidays;           /* "YYYY-MM-DD,..." or NULL */
     const struct mail_config *mail; /* NULL: no email notices (unit tests) */
 };
@@ -77,20 +78,25 @@ int complaints_transition_ok(const char *from, const char *to);
 
 /* ---- clocks (clock.c) ---- */
 /*
- * The end of the nth business day after start_ms (UTC dates; Monday to Friday; the
- * holidays are skipped): received on a Monday, n = 5 gives the end of the next Monday.
- * The end of a day is its last millisecond (23:59:59.999). holidays may be NULL.
- * Returns 0, FD_EINVAL (n < 1 or a malformed holiday list, err names "holidays").
+ * The end of the nth business day after start_ms: Monday to Friday in time zone tz (an
+ * IANA name; NULL or "" = UTC), the holidays (local dates) skipped; received on a
+ * Monday, n = 5 gives the end of the next Monday. The end of a day is its last
+ * millisecond (23:59:59.999 local). Uses the SLA module's calendars. holidays may be NULL.
+ * Returns 0, FD_EINVAL (n < 1, an unknown zone, a malformed holiday list: err names
+ * the field).
  */
-int complaints_business_deadline(int64_t start_ms, int n, const char *holidays, int64_t *out,
-                                 struct fd_error *err);
+int complaints_business_deadline(int64_t start_ms, int n, const char *tz, const char *holidays,
+                                 int64_t *out, struct fd_error *err);
 /* ms plus the given calendar months (UTC), the day clamped to the month's last day:
  * 31 December + 2 months = 28 (or 29) February, same time of day. */
 int64_t complaints_add_months(int64_t ms, int months);
-/* "YYYY-MM-DD" -> the last millisecond (UTC) of that date. Returns 0 or FD_EINVAL. */
-int complaints_date_end(const char *date, int64_t *out);
+/* "YYYY-MM-DD" -> the last millisecond of that date in zone tz (NULL = UTC). Returns 0
+ * or FD_EINVAL. */
+int complaints_date_end(const char *tz, const char *date, int64_t *out);
 /* Checks a holiday list. Returns 0 or FD_EINVAL. */
 int complaints_holidays_check(const char *holidays, struct fd_error *err);
+/* Checks the zone and the holiday list together. Returns 0 or FD_EINVAL. */
+int complaints_clock_check(const char *tz, const char *holidays, struct fd_error *err);
 
 /* ---- access ---- */
 /* *yes = 1 when the actor handles complaints (supervisor, admin, compliance agent). */
@@ -169,6 +175,7 @@ int complaints_retention_set(struct db *db, int years);
 struct store;
 /* Start-up of `serve`: checks the holiday list and writes the retention period. Logs and
  * returns FD_EINVAL or the store's error. */
-int complaints_init(struct store *s, long retention_years, const char *holidays);
+int complaints_init(struct store *s, long retention_years, const char *timezone,
+                    const char *holidays);
 
 #endif

@@ -63,6 +63,7 @@ static const struct key keys[] = {
     S(dkim_key, "DKIM private key file (PEM)"),
     L(complaint_ack_business_days, 1, 60, "complaint acknowledgement due within N business days"),
     L(complaint_retention_years, 5, 100, "years complaint records are kept (at least 5)"),
+    S(complaint_timezone, "IANA time zone of complaint business days, e.g. Europe/Malta"),
     S(complaint_holidays, "public holidays for complaint clocks, YYYY-MM-DD,YYYY-MM-DD..."),
 };
 
@@ -95,6 +96,7 @@ void config_defaults(struct fd_config *c)
     c->imap_poll_ms = 60000;
     c->complaint_ack_business_days = 5;
     c->complaint_retention_years = 5;
+    snprintf(c->complaint_timezone, sizeof(c->complaint_timezone), "UTC");
 }
 
 int config_set(struct fd_config *c, const char *name, const char *value, char *err, size_t errlen)

@@ -46,6 +46,7 @@ struct fd_config {
     /* formal complaints (docs/complaints.md) */
     long complaint_ack_business_days; /* acknowledgement due within this many business days */
     long complaint_retention_years;   /* complaint records kept at least this long (>= 5) */
+    char complaint_timezone[64];      /* IANA zone of complaint business days */
     char complaint_holidays[1024];    /* YYYY-MM-DD,... not counted as business days */
 };
 

@@ -365,3 +365,8 @@ test('retention: no delete route, and the store refuses to delete a complaint yo
   assert.equal(sql(`SELECT count(*) FROM complaints WHERE id = ${c.id}`), '1');
   assert.ok(Number(sql('SELECT retention_ms FROM complaint_settings')) >= 5 * 365 * DAY);
 });
+
+test('a bad complaint time zone or holiday list stops the server at start-up, saying which', async () => {
+  await assert.rejects(startServer({ env: { FRONTDESK_COMPLAINT_TIMEZONE: 'Mars/Olympus' } }), /complaint_timezone/);
+  await assert.rejects(startServer({ env: { FRONTDESK_COMPLAINT_HOLIDAYS: '2026-02-30' } }), /complaint_holidays/);
+});

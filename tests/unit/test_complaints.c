@@ -38,7 +38,7 @@ static const int64_t END = DAY - 1; /* the last millisecond of a day */
 
 static struct complaints_cfg cfg(const char *holidays)
 {
-    struct complaints_cfg c = {5, holidays, NULL};
+    struct complaints_cfg c = {5, NULL, holidays, NULL};
     return c;
 }
 
@@ -62,18 +62,22 @@ Test(complaints, clock_business_days_skip_weekends)
     int64_t due;
     struct fd_error e = {0};
     /* Monday 10:00 + 5 business days = end of next Monday. */
-    cr_assert_eq(complaints_business_deadline(utc(2026, 11, 23, 10, 0, 0), 5, NULL, &due, &e), 0);
+    cr_assert_eq(complaints_business_deadline(utc(2026, 11, 23, 10, 0, 0), 5, NULL, NULL, &due, &e),
+                 0);
     cr_assert_eq(due, utc(2026, 11, 30, 0, 0, 0) + END);
     /* Friday 23:59 + 1 = end of Monday (the weekend does not count). */
-    cr_assert_eq(complaints_business_deadline(utc(2026, 11, 27, 23, 59, 0), 1, NULL, &due, &e), 0);
+    cr_assert_eq(
+        complaints_business_deadline(utc(2026, 11, 27, 23, 59, 0), 1, NULL, NULL, &due, &e), 0);
     cr_assert_eq(due, utc(2026, 11, 30, 0, 0, 0) + END);
     /* Received on a Saturday: Monday is the first business day after it. */
-    cr_assert_eq(complaints_business_deadline(utc(2026, 11, 28, 9, 0, 0), 1, NULL, &due, &e), 0);
+    cr_assert_eq(complaints_business_deadline(utc(2026, 11, 28, 9, 0, 0), 1, NULL, NULL, &due, &e),
+                 0);
     cr_assert_eq(due, utc(2026, 11, 30, 0, 0, 0) + END);
     /* Sunday + 5 = Friday. */
-    cr_assert_eq(complaints_business_deadline(utc(2026, 11, 29, 9, 0, 0), 5, NULL, &due, &e), 0);
+    cr_assert_eq(complaints_business_deadline(utc(2026, 11, 29, 9, 0, 0), 5, NULL, NULL, &due, &e),
+                 0);
     cr_assert_eq(due, utc(2026, 12, 4, 0, 0, 0) + END);
-    cr_assert_eq(complaints_business_deadline(utc(2026, 11, 29, 9, 0, 0), 0, NULL, &due, &e),
+    cr_assert_eq(complaints_business_deadline(utc(2026, 11, 29, 9, 0, 0), 0, NULL, NULL, &due, &e),
                  FD_EINVAL);
 }
 
@@ -84,20 +88,53 @@ Test(complaints, clock_holidays_are_skipped)
     /* Christmas week 2026: Fri 25 Dec and Mon 28 Dec off. Received Wed 23 Dec + 5:
      * Thu 24, Tue 29, Wed 30, Thu 31, Fri 1 Jan -> but 1 Jan is a holiday too: Mon 4 Jan. */
     const char *hol = "2026-12-25, 2026-12-28,2027-01-01";
-    cr_assert_eq(complaints_business_deadline(utc(2026, 12, 23, 15, 0, 0), 5, hol, &due, &e), 0);
+    cr_assert_eq(complaints_business_deadline(utc(2026, 12, 23, 15, 0, 0), 5, NULL, hol, &due, &e),
+                 0);
     cr_assert_eq(due, utc(2027, 1, 4, 0, 0, 0) + END);
     /* A holiday on a weekend changes nothing. */
     cr_assert_eq(
-        complaints_business_deadline(utc(2026, 11, 23, 10, 0, 0), 5, "2026-11-28", &due, &e), 0);
+        complaints_business_deadline(utc(2026, 11, 23, 10, 0, 0), 5, NULL, "2026-11-28", &due, &e),
+        0);
     cr_assert_eq(due, utc(2026, 11, 30, 0, 0, 0) + END);
     cr_assert_eq(
-        complaints_business_deadline(utc(2026, 11, 23, 10, 0, 0), 5, "2026-13-01", &due, &e),
+        complaints_business_deadline(utc(2026, 11, 23, 10, 0, 0), 5, NULL, "2026-13-01", &due, &e),
         FD_EINVAL);
     cr_assert_str_eq(e.field, "holidays");
     cr_assert_eq(complaints_holidays_check("2027-02-29", &e), FD_EINVAL, "not a leap year");
     cr_assert_eq(complaints_holidays_check("2028-02-29,2026-01-01", &e), 0);
     cr_assert_eq(complaints_holidays_check("", &e), 0);
     cr_assert_eq(complaints_holidays_check("26-1-1", &e), FD_EINVAL);
+}
+
+Test(complaints, clock_business_days_in_the_configured_zone)
+{
+    int64_t due;
+    struct fd_error e = {0};
+    /* Friday 27 Nov 2026 23:30 UTC is Saturday 00:30 in Malta (UTC+1): the first business
+     * day after it is Monday 30, which ends at 23:00 UTC. */
+    cr_assert_eq(complaints_business_deadline(utc(2026, 11, 27, 23, 30, 0), 1, "Europe/Malta", NULL,
+                                              &due, &e),
+                 0, "%s", e.message);
+    cr_assert_eq(due, utc(2026, 11, 30, 23, 0, 0) - 1);
+    /* Thursday 26 Nov 23:30 UTC is Friday 00:30 in Malta: 1 business day after Friday is
+     * Monday there, while in UTC it is Friday. */
+    cr_assert_eq(complaints_business_deadline(utc(2026, 11, 26, 23, 30, 0), 1, "Europe/Malta", NULL,
+                                              &due, &e),
+                 0);
+    cr_assert_eq(due, utc(2026, 11, 30, 23, 0, 0) - 1);
+    cr_assert_eq(
+        complaints_business_deadline(utc(2026, 11, 26, 23, 30, 0), 1, NULL, NULL, &due, &e), 0);
+    cr_assert_eq(due, utc(2026, 11, 27, 0, 0, 0) + END);
+    /* A local holiday; dates in the zone. */
+    cr_assert_eq(complaints_business_deadline(utc(2026, 11, 26, 23, 30, 0), 1, "Europe/Malta",
+                                              "2026-11-30", &due, &e),
+                 0);
+    cr_assert_eq(due, utc(2026, 12, 1, 23, 0, 0) - 1);
+    int64_t end;
+    cr_assert_eq(complaints_date_end("Europe/Malta", "2027-07-15", &end), 0);
+    cr_assert_eq(end, utc(2027, 7, 15, 22, 0, 0) - 1, "summer time: UTC+2");
+    cr_assert_eq(complaints_clock_check("Mars/Olympus", NULL, &e), FD_EINVAL);
+    cr_assert_str_eq(e.field, "timezone");
 }
 
 Test(complaints, clock_calendar_months_clamp_to_month_end)
@@ -108,9 +145,9 @@ Test(complaints, clock_calendar_months_clamp_to_month_end)
     cr_assert_eq(complaints_add_months(utc(2026, 8, 31, 0, 0, 0), 2), utc(2026, 10, 31, 0, 0, 0));
     cr_assert_eq(complaints_add_months(utc(2026, 7, 31, 0, 0, 0), 2), utc(2026, 9, 30, 0, 0, 0));
     int64_t end;
-    cr_assert_eq(complaints_date_end("2027-02-15", &end), 0);
+    cr_assert_eq(complaints_date_end(NULL, "2027-02-15", &end), 0);
     cr_assert_eq(end, utc(2027, 2, 15, 23, 59, 59) + 999);
-    cr_assert_eq(complaints_date_end("2027-02-30", &end), FD_EINVAL);
+    cr_assert_eq(complaints_date_end(NULL, "2027-02-30", &end), FD_EINVAL);
 }
 
 /* ---- lifecycle ------------------------------------------------------------------- */
