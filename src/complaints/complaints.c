@@ -722,58 +722,64 @@ out:
     return rc;
 }
 
-struct breach_ctx {
-    int64_t now;
-    int64_t ids[256];
-    int n;
-};
+#define BREACH_BATCH 256
 
-static int breach_candidate(void *ctx, const struct complaint_rec *c)
+static int collect_id(void *ctx, int64_t id)
 {
-    struct breach_ctx *b = ctx;
-    int ack_late = !c->ack_breached && (c->acknowledged_at ? c->acknowledged_at > c->ack_due_at
-                                                           : b->now > c->ack_due_at);
-    int needs_decision = strcmp(c->admissibility, "inadmissible") != 0;
-    int dec_late = needs_decision && !c->decision_breached &&
-                   (c->decided_at ? c->decided_at > c->decision_due_at
-                                  : !c->closed_at && b->now > c->decision_due_at);
-    if (ack_late || dec_late)
-        b->ids[b->n++] = c->id;
-    return b->n == (int)(sizeof(b->ids) / sizeof(b->ids[0]));
+    int64_t *ids = ctx;
+    ids[++ids[0]] = id;
+    return 0;
+}
+
+/* Marks the steps of c that are late at now (inside the caller's transaction); *changed
+ * tells whether anything was marked. */
+static int mark_late(struct db *db, struct complaint_rec *c, int64_t now, int *changed)
+{
+    int rc = 0;
+    *changed = 0;
+    if (!c->ack_breached && !c->acknowledged_at && now > c->ack_due_at) {
+        rc = mark_breach(db, c, 0, 1, now);
+        *changed = 1;
+    }
+    if (rc == 0 && strcmp(c->admissibility, "inadmissible") != 0 && !c->decision_breached &&
+        !c->decided_at && !c->closed_at && now > c->decision_due_at) {
+        rc = mark_breach(db, c, 0, 0, now);
+        *changed = 1;
+    }
+    return rc;
 }
 
 int complaints_check_breaches(struct db *db, int64_t now, int *marked)
 {
-    struct breach_ctx *b = xcalloc(1, sizeof(*b));
+    /* Steps done late are marked when they are done; here only the open, overdue ones.
+     * A read finds them first, so that the common case (none) takes no write lock. */
+    int64_t *ids = xmalloc(sizeof(int64_t) * (BREACH_BATCH + 1));
     struct complaint_rec *c = xmalloc(sizeof(*c));
     int rc, total = 0;
-    b->now = now;
-    do {
-        b->n = 0;
+    for (;;) {
+        ids[0] = 0;
+        if ((rc = db_begin_read(db)) == 0)
+            rc = store_complaint_overdue(db, now, BREACH_BATCH, collect_id, ids);
+        db_rollback(db);
+        if (rc || ids[0] == 0)
+            break;
         if ((rc = db_begin_write(db)))
             break;
-        if ((rc = store_complaint_list(db, 0, NULL, breach_candidate, b)))
-            break;
-        for (int i = 0; i < b->n && rc == 0; i++) {
-            if ((rc = store_complaint_get(db, b->ids[i], c)))
-                break;
-            if (!c->ack_breached &&
-                (c->acknowledged_at ? c->acknowledged_at > c->ack_due_at : now > c->ack_due_at))
-                rc = mark_breach(db, c, 0, 1, now);
-            if (rc == 0 && strcmp(c->admissibility, "inadmissible") != 0 && !c->decision_breached &&
-                (c->decided_at ? c->decided_at > c->decision_due_at
-                               : !c->closed_at && now > c->decision_due_at))
-                rc = mark_breach(db, c, 0, 0, now);
-            if (rc == 0)
+        for (int64_t i = 1; i <= ids[0] && rc == 0; i++) {
+            int changed = 0;
+            if ((rc = store_complaint_get(db, ids[i], c)) == 0 &&
+                (rc = mark_late(db, c, now, &changed)) == 0 && changed) {
                 rc = store_complaint_update(db, c);
+                total++;
+            }
         }
         if (rc == 0)
             rc = db_commit(db);
         db_rollback(db);
-        total += b->n;
-    } while (rc == 0 && b->n == (int)(sizeof(b->ids) / sizeof(b->ids[0])));
-    db_rollback(db);
-    free(b);
+        if (rc || ids[0] < BREACH_BATCH)
+            break;
+    }
+    free(ids);
     free(c);
     if (rc == 0 && marked)
         *marked = total;

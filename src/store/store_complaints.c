@@ -181,6 +181,30 @@ int store_complaint_list(struct db *db, int64_t customer_id, const char *status,
     return rc < 0 ? rc : 0;
 }
 
+int store_complaint_overdue(struct db *db, int64_t now, int limit, int (*cb)(void *ctx, int64_t id),
+                            void *ctx)
+{
+    struct db_stmt *st;
+    if (db_prepare(db,
+                   "SELECT id FROM complaints WHERE (ack_breached = 0 AND acknowledged_at IS NULL "
+                   "AND ack_due_at < ?) OR (decision_breached = 0 AND decided_at IS NULL AND "
+                   "closed_at IS NULL AND (admissibility IS NULL OR admissibility <> "
+                   "'inadmissible') AND decision_due_at < ?) ORDER BY id LIMIT ?",
+                   &st))
+        return FD_EDB;
+    db_bind_int64(st, 1, now);
+    db_bind_int64(st, 2, now);
+    db_bind_int64(st, 3, limit);
+    int rc;
+    while ((rc = db_step(st)) == 1)
+        if (cb(ctx, db_col_int64(st, 0))) {
+            rc = 0;
+            break;
+        }
+    db_finalize(st);
+    return rc < 0 ? rc : 0;
+}
+
 int store_complaint_delete(struct db *db, int64_t id)
 {
     struct db_stmt *st;

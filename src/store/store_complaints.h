@@ -57,6 +57,11 @@ int store_complaint_update(struct db *db, const struct complaint_rec *c);
  * passed in a buffer reused for the next one. */
 int store_complaint_list(struct db *db, int64_t customer_id, const char *status,
                          int (*cb)(void *ctx, const struct complaint_rec *c), void *ctx);
+/* Ids of complaints with an open step past its due time at now that is not yet marked
+ * (not acknowledged by ack_due_at; not decided by decision_due_at, unless inadmissible
+ * or closed), oldest first, at most limit. */
+int store_complaint_overdue(struct db *db, int64_t now, int limit, int (*cb)(void *ctx, int64_t id),
+                            void *ctx);
 /* Deletes a complaint and its record: FD_ECONFLICT (the retention guard) while it is
  * younger than the retention period. Only a retention purge may call this. */
 int store_complaint_delete(struct db *db, int64_t id);

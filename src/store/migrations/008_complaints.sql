@@ -44,6 +44,9 @@ CREATE TABLE complaints (
 CREATE INDEX complaints_customer ON complaints(customer_id, id);
 CREATE INDEX complaints_status ON complaints(status, id);
 CREATE INDEX complaints_ticket ON complaints(ticket_id);
+-- The breach check looks for open steps past their due time.
+CREATE INDEX complaints_ack_due ON complaints(ack_breached, ack_due_at);
+CREATE INDEX complaints_decision_due ON complaints(decision_breached, decision_due_at);
 
 -- The complaint's own record: filing, each transition, delays, notices to the customer,
 -- breaches and corrections (a correction keeps the original value in data.before).
