@@ -317,12 +317,14 @@ static void convert(struct http_req *req, struct http_resp *resp)
 struct list_ctx {
     json_t *arr;
     int staff;
+    int64_t last_id;
 };
 
 static int add_complaint(void *ctx, const struct complaint_rec *c)
 {
     struct list_ctx *x = ctx;
     json_array_append_new(x->arr, complaint_json(c, x->staff));
+    x->last_id = c->id;
     return 0;
 }
 
@@ -346,22 +348,31 @@ static void list(struct http_req *req, struct http_resp *resp)
 {
     const struct auth_actor *a = api_require(req, resp, SCOPE_TICKETS_READ);
     const char *status = NULL;
-    if (!a || status_query(req, resp, &status))
+    int64_t limit = 50, cursor = 0;
+    if (!a || status_query(req, resp, &status) ||
+        api_query_int(req, resp, "limit", 1, 200, &limit) ||
+        api_query_int(req, resp, "cursor", 1, INT64_MAX, &cursor))
         return;
     struct app *app = API_APP(req);
-    struct list_ctx x = {json_array(), auth_is_staff(a)};
+    struct list_ctx x = {json_array(), auth_is_staff(a), 0};
     struct db *db = store_acquire(app->store);
     int rc = refresh(db);
     if (rc == 0)
         rc = db_begin_read(db);
     if (rc == 0)
-        rc = complaints_list(db, a, status, add_complaint, &x);
+        rc = complaints_list(db, a, status, cursor, (int)limit, add_complaint, &x);
     db_rollback(db);
     store_release(app->store, db);
-    if (rc)
+    if (rc) {
         api_fail(resp, rc, NULL);
-    else
-        http_resp_json(resp, 200, json_pack("{s:O}", "complaints", x.arr));
+    } else {
+        char next[24];
+        snprintf(next, sizeof(next), "%lld", (long long)x.last_id);
+        int more = (int64_t)json_array_size(x.arr) == limit;
+        http_resp_json(resp, 200,
+                       json_pack("{s:O, s:o}", "complaints", x.arr, "next_cursor",
+                                 more ? json_string(next) : json_null()));
+    }
     json_decref(x.arr);
 }
 

@@ -448,14 +448,15 @@ int complaints_get(struct db *db, const struct auth_actor *a, int64_t id, struct
 }
 
 int complaints_list(struct db *db, const struct auth_actor *a, const char *status,
+                    int64_t before_id, int limit,
                     int (*cb)(void *ctx, const struct complaint_rec *c), void *ctx)
 {
     if (!auth_is_staff(a))
-        return store_complaint_list(db, a->user.id, status, cb, ctx);
+        return store_complaint_page(db, a->user.id, status, before_id, limit, cb, ctx);
     int rc = require_handler(db, a, NULL);
     if (rc)
         return rc;
-    return store_complaint_list(db, 0, status, cb, ctx);
+    return store_complaint_page(db, 0, status, before_id, limit, cb, ctx);
 }
 
 /* Marks a late step once (inside the caller's transaction). */

@@ -124,8 +124,10 @@ int complaints_convert(struct db *db, const struct complaints_cfg *cfg, const st
 /* Reads a complaint the actor may see. Returns 0, FD_ENOTFOUND. */
 int complaints_get(struct db *db, const struct auth_actor *a, int64_t id,
                    struct complaint_rec *out);
-/* The actor's complaints (customers: their own; handlers: all; others FD_EFORBIDDEN). */
+/* A page of the actor's complaints, newest first, ids below before_id (0 = from the
+ * newest), at most limit (customers: their own; handlers: all; others FD_EFORBIDDEN). */
 int complaints_list(struct db *db, const struct auth_actor *a, const char *status,
+                    int64_t before_id, int limit,
                     int (*cb)(void *ctx, const struct complaint_rec *c), void *ctx);
 /* A lifecycle step by a handler. Returns 0, FD_EINVAL, FD_ECONFLICT, FD_EFORBIDDEN,
  * FD_ENOTFOUND, FD_EDB. */

@@ -181,6 +181,37 @@ int store_complaint_list(struct db *db, int64_t customer_id, const char *status,
     return rc < 0 ? rc : 0;
 }
 
+int store_complaint_page(struct db *db, int64_t customer_id, const char *status, int64_t before_id,
+                         int limit, int (*cb)(void *ctx, const struct complaint_rec *c), void *ctx)
+{
+    struct db_stmt *st;
+    if (db_prepare(db,
+                   "SELECT " COMPLAINT_COLS "WHERE (? = 0 OR c.customer_id = ?) "
+                   "AND (? IS NULL OR c.status = ?) AND (? = 0 OR c.id < ?) "
+                   "ORDER BY c.id DESC LIMIT ?",
+                   &st))
+        return FD_EDB;
+    db_bind_int64(st, 1, customer_id);
+    db_bind_int64(st, 2, customer_id);
+    db_bind_text(st, 3, status);
+    db_bind_text(st, 4, status);
+    db_bind_int64(st, 5, before_id);
+    db_bind_int64(st, 6, before_id);
+    db_bind_int64(st, 7, limit);
+    struct complaint_rec *c = xmalloc(sizeof(*c));
+    int rc;
+    while ((rc = db_step(st)) == 1) {
+        read_complaint(st, c);
+        if (cb(ctx, c)) {
+            rc = 0;
+            break;
+        }
+    }
+    free(c);
+    db_finalize(st);
+    return rc < 0 ? rc : 0;
+}
+
 int store_complaint_overdue(struct db *db, int64_t now, int limit, int (*cb)(void *ctx, int64_t id),
                             void *ctx)
 {

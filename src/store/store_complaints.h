@@ -57,6 +57,9 @@ int store_complaint_update(struct db *db, const struct complaint_rec *c);
  * passed in a buffer reused for the next one. */
 int store_complaint_list(struct db *db, int64_t customer_id, const char *status,
                          int (*cb)(void *ctx, const struct complaint_rec *c), void *ctx);
+/* One page, newest first: ids below before_id (0 = from the newest), at most limit. */
+int store_complaint_page(struct db *db, int64_t customer_id, const char *status, int64_t before_id,
+                         int limit, int (*cb)(void *ctx, const struct complaint_rec *c), void *ctx);
 /* Ids of complaints with an open step past its due time at now that is not yet marked
  * (not acknowledged by ack_due_at; not decided by decision_due_at, unless inadmissible
  * or closed), oldest first, at most limit. */

@@ -141,6 +141,28 @@ test('access: customers see only their own; plain agents none; supervisors and c
   assert.equal(s.status, 200);
   assert.deepEqual(s.json.complaint.breaches, { acknowledgement: false, decision: false });
   isErr(await sup.get('/api/v1/complaints?status=bogus'), 400, 'invalid_field');
+  isErr(await sup.get('/api/v1/complaints?limit=0'), 400, 'invalid_field');
+});
+
+test('lists page newest first with a cursor', async () => {
+  const total = Number(sql('SELECT count(*) FROM complaints'));
+  assert.ok(total >= 3);
+  const p1 = await sup.get('/api/v1/complaints?limit=2');
+  assert.equal(p1.status, 200);
+  assert.equal(p1.json.complaints.length, 2);
+  assert.ok(p1.json.complaints[0].id > p1.json.complaints[1].id, 'newest first');
+  assert.equal(typeof p1.json.next_cursor, 'string');
+  const seen = [...p1.json.complaints.map((c) => c.id)];
+  let cursor = p1.json.next_cursor;
+  while (cursor) {
+    const p = await sup.get(`/api/v1/complaints?limit=2&cursor=${cursor}`);
+    assert.equal(p.status, 200);
+    seen.push(...p.json.complaints.map((c) => c.id));
+    cursor = p.json.next_cursor;
+  }
+  assert.equal(seen.length, total);
+  assert.equal(new Set(seen).size, total);
+  assert.deepEqual(seen, [...seen].sort((a, b) => b - a));
 });
 
 test('lifecycle: only allowed transitions; acknowledgement and decision notify the customer', async () => {

@@ -90,8 +90,8 @@ function clockRows(c) {
 // --- portal --------------------------------------------------------------------------------
 
 async function portalList(ctx) {
-  const res = await get('/complaints');
-  const rows = res.complaints.slice().reverse();
+  const res = await get('/complaints', { limit: 200 });
+  const rows = res.complaints;
   return h('section', null,
     h('h1', { text: 'My complaints' }),
     ctx.takeFlash(),
@@ -219,15 +219,18 @@ function breachFlags(c) {
 async function agentList(query, ctx) {
   let res;
   const status = query.get('status') || '';
+  const cursor = query.get('cursor') || '';
   try {
-    res = await get('/complaints', { status });
+    res = await get('/complaints', { status, cursor, limit: 50 });
   } catch (e) {
     return h('section', null, h('h1', { text: 'Complaints' }),
       flashBox(e.status === 403 ? 'Complaints are handled by compliance officers and supervisors.' : e.message, 'error'));
   }
   const filter = select('status', [['', 'All statuses'], ...Object.entries(STATUS_LABEL)], status);
   filter.addEventListener('change', () => ctx.go(`#/complaints${filter.value ? '?status=' + filter.value : ''}`));
-  const rows = res.complaints.slice().reverse();
+  const rows = res.complaints;
+  const older = res.next_cursor
+    ? `#/complaints?${new URLSearchParams({ ...(status ? { status } : {}), cursor: res.next_cursor })}` : null;
   return h('section', null,
     h('h1', { text: 'Complaints' }),
     ctx.takeFlash(),
@@ -245,7 +248,8 @@ async function agentList(query, ctx) {
         h('td', null, c.acknowledged_at ? h('span', { class: 'muted', text: 'done' }) : timeEl(c.acknowledgement_due_at)),
         h('td', null, c.decision ? h('span', { class: 'muted', text: 'done' }) : timeEl(c.decision_due_at)),
         h('td', null, breachFlags(c)))))),
-    rows.length ? null : h('p', { class: 'empty', text: 'No complaints.' }));
+    rows.length ? null : h('p', { class: 'empty', text: 'No complaints.' }),
+    older ? h('p', null, h('a', { class: 'btn btn-secondary', href: older, text: 'Older complaints' })) : null);
 }
 
 /** A small form that POSTs to the complaint and re-renders. */
