@@ -963,13 +963,17 @@ static void escalate(struct http_req *req, struct http_resp *resp)
     if (!o)
         return;
     int64_t tier = 0;
+    int has_tier = 0;
     const char *dept = NULL, *reason = NULL;
-    if (api_int(o, "tier", 0, &tier, NULL, resp) || api_str(o, "department", 0, &dept, resp) ||
+    if (api_int(o, "tier", 0, &tier, &has_tier, resp) || api_str(o, "department", 0, &dept, resp) ||
         api_str(o, "reason", 1, &reason, resp))
         goto out;
-    if (tier < 0 || tier > 1000) {
-        tier = tier < 0 ? -1 : 1000;
+    if (has_tier && tier < 1) {
+        http_resp_error(resp, 400, "invalid_field", "tier must be 1, 2 or 3");
+        goto out;
     }
+    if (tier > 4)
+        tier = 4; /* anything above 3 is refused the same way */
     struct fd_error err = {0};
     struct ticket_rec *t = xmalloc(sizeof(*t));
     struct db *db = store_acquire(API_APP(req)->store);

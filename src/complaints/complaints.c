@@ -170,6 +170,11 @@ static int apply_input(struct db *db, const struct auth_actor *a, const struct c
             return fd_fail(err, FD_EINVAL, "linked_tickets", "%s is not one of your tickets", ref);
         if (rc)
             return rc;
+        int dup = 0;
+        for (int k = 0; k < i; k++)
+            dup |= in->linked[k] == in->linked[i];
+        if (dup)
+            continue;
         char idtxt[24];
         snprintf(idtxt, sizeof(idtxt), "%lld", (long long)in->linked[i]);
         int w = snprintf(c->linked_tickets + len, sizeof(c->linked_tickets) - len, "%s%s",

@@ -106,7 +106,7 @@ test('bad input is refused with the field named and nothing is stored', async ()
 
 test('a complaint on behalf of someone, linked to the customer\'s own ticket', async () => {
   const t = await custA.post('/api/v1/tickets', { subject: 'Withdrawal held', body: 'held', department: 'deposits' });
-  const c = await file(custA, { on_behalf: true, on_behalf_of: 'Carl Able (my father)', linked_tickets: [t.json.ticket.reference] });
+  const c = await file(custA, { on_behalf: true, on_behalf_of: 'Carl Able (my father)', linked_tickets: [t.json.ticket.reference, t.json.ticket.reference] });
   assert.equal(c.complainant.on_behalf, true);
   assert.equal(c.complainant.on_behalf_of, 'Carl Able (my father)');
   assert.deepEqual(c.linked_tickets, [t.json.ticket.reference]);

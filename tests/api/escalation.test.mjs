@@ -104,6 +104,8 @@ test('refusals: no reason, tier 4, lower tier, nothing to change, unknown depart
   isErr(await agent.post(`/api/v1/tickets/${t.reference}/escalate`, { department: 'moon', reason: 'x' }), 400, 'invalid_field');
   isErr(await agent.post(`/api/v1/tickets/${t.reference}/escalate`, { reason: 'x' }), 400);
   isErr(await agent.post(`/api/v1/tickets/${t.reference}/escalate`, { tier: '2', reason: 'x' }), 400);
+  isErr(await agent.post(`/api/v1/tickets/${t.reference}/escalate`, { tier: 0, reason: 'x' }), 400, 'invalid_field');
+  isErr(await agent.post(`/api/v1/tickets/${t.reference}/escalate`, { tier: 99999999999, reason: 'x' }), 422, 'tier_limit');
   isErr(await cust.post(`/api/v1/tickets/${t.reference}/escalate`, { tier: 2, reason: 'please' }), 403, 'forbidden');
   isErr(await agent2.post(`/api/v1/tickets/${t.reference}/escalate`, { tier: 3, reason: 'not my dept' }), 404);
   const after = await snapshot();
