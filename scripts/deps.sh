@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 pkgs=(gcc make pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev
       libinih-dev libmagic-dev zlib1g-dev libcmark-gfm-dev libcmark-gfm-extensions-dev
-      libstemmer-dev libgmime-3.0-dev libcurl4-openssl-dev libopendkim-dev libssl-dev libwslay-dev)
+      libstemmer-dev libgmime-3.0-dev libcurl4-openssl-dev libopendkim-dev libssl-dev libwslay-dev tzdata)
 if [ "${1:-}" = "--test" ]; then
     pkgs+=(libcriterion-dev chromium sqlite3 clang-format dovecot-imapd python3-aiosmtpd)
     # Node.js 18+ may already come from elsewhere (with its own npm); Debian's npm

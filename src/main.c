@@ -6,6 +6,8 @@
 #include "api/chat_ws.h"
 #include "chat/hub.h"
 #include "complaints/complaints.h"
+#include "sched/sched.h"
+#include "sla/sla.h"
 #include "auth/auth.h"
 #include "core/buf.h"
 #include "core/config.h"
@@ -306,6 +308,21 @@ static void metrics_fn(void *appv, void *bufv)
                    (long long)counts[i]);
 }
 
+/* The scheduler thread with the SLA job kinds (clocks, auto-close, reminders). It starts
+ * by running every job that became due while the server was down. */
+static struct sched *start_scheduler(const struct fd_config *cfg, const struct app *app,
+                                     struct store *store)
+{
+    struct sla_settings st = {.autoclose_ms = cfg->autoclose_days * 86400000LL,
+                              .reminder_ms = cfg->reminder_days * 86400000LL,
+                              .mail = &app->mail};
+    sla_configure(&st);
+    struct sched *sc = NULL;
+    if (sla_register_jobs() || sched_start(store, cfg->sched_poll_ms, &sc))
+        log_printf(LOG_ERR, "main", "msg=\"cannot start the scheduler\"");
+    return sc;
+}
+
 static int cmd_serve(int argc, char **argv)
 {
     static const struct option opts[] = {{"listen", required_argument, 0, OPT_LISTEN},
@@ -401,6 +418,7 @@ static int cmd_serve(int argc, char **argv)
     struct mail_worker *worker = NULL;
     if (mail_worker_start(store, &wcfg, &worker))
         log_printf(LOG_ERR, "main", "msg=\"cannot start the mail worker\"");
+    struct sched *sched = start_scheduler(&c.cfg, &app, store);
     char host[128];
     snprintf(host, sizeof(host), "%s", c.cfg.listen);
     char *colon = strrchr(host, ':');
@@ -421,6 +439,7 @@ static int cmd_serve(int argc, char **argv)
     http_server_stop(srv);
     chat_hub_free(hub);
     mail_worker_stop(worker);
+    sched_stop(sched);
     free(imap);
     free(imap_buf);
     store_close(store);

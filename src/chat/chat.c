@@ -9,6 +9,7 @@
 #include "../core/xalloc.h"
 #include "../mail/mail.h"
 #include "../store/store.h"
+#include "../sla/sla.h"
 #include "../tickets/tickets.h"
 
 #include <jansson.h>
@@ -1058,7 +1059,8 @@ int chat_convert(struct db *db, const struct auth_actor *a, int64_t chat_id, int
     snprintf(c.status, sizeof(c.status), "converted");
     c.ended_at = now;
     c.ticket_id = t->id;
-    if ((rc = store_ticket_update(db, t)) || (rc = store_chat_update(db, &c)) ||
+    if ((rc = store_ticket_update(db, t)) || (rc = sla_ticket_changed(db, t->id, now)) ||
+        (rc = store_chat_update(db, &c)) ||
         (rc = system_msg(db, c.id, "system", now,
                          "This chat is now ticket %s; we will answer there and by email.", ref)) ||
         (rc = chat_event(db, t->id, a->user.id, "chat_converted", c.id,

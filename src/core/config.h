@@ -48,6 +48,10 @@ struct fd_config {
     long complaint_retention_years;   /* complaint records kept at least this long (>= 5) */
     char complaint_timezone[64];      /* IANA zone of complaint business days */
     char complaint_holidays[1024];    /* YYYY-MM-DD,... not counted as business days */
+    /* scheduler and SLA (docs/sla.md) */
+    long sched_poll_ms;  /* how often the scheduler looks for due jobs */
+    long autoclose_days; /* solved tickets close after this many days; 0 = never */
+    long reminder_days;  /* one reminder after this many days pending; 0 = never */
 };
 
 /* Sets every default. */

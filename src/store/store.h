@@ -316,4 +316,131 @@ int store_dept_hours_list(struct db *db, int64_t department_id,
 int store_canned_list(struct db *db, int64_t department_id,
                       int (*cb)(void *, int64_t, const char *, const char *), void *ctx);
 
+/* ---- SLA: calendars, policies, ticket clocks, jobs, notifications (store_sla.c) ----
+ * Times are Unix ms; 0 stands for SQL NULL in the int64 fields below. */
+#define SLA_NAME_MAX 120
+
+struct sla_calendar_rec {
+    int64_t id;
+    char name[SLA_NAME_MAX + 1];
+    char *spec; /* JSON text, owned by the record: free() it */
+    int is_default;
+    int64_t created_at, updated_at;
+};
+struct sla_policy_rec {
+    int64_t id;
+    char name[SLA_NAME_MAX + 1];
+    char priority[16];
+    int64_t department_id; /* 0 = any */
+    char department[32];
+    int vip_min;         /* -1 = any */
+    int64_t calendar_id; /* 0 = the department's, else the default */
+    int first_reply_min; /* -1 = no target */
+    int next_reply_min;  /* -1 = no target */
+    int resolution_min;  /* -1 = no target */
+    int warn_min;
+    char escalate_priority[16]; /* "" = none */
+    int escalate_tier;          /* 0 = none */
+    int notify, enabled;
+    int64_t created_at, updated_at;
+};
+struct ticket_sla_rec {
+    int64_t ticket_id;
+    char metric[16]; /* first_reply, next_reply, resolution */
+    int64_t policy_id;
+    int target_min;
+    int64_t started_at;
+    char state[12]; /* running, paused, met */
+    int64_t due_at, remaining_ms, stopped_at, warned_at, breached_at;
+};
+struct job_rec {
+    int64_t id;
+    char kind[48];
+    char dedupe_key[96];
+    int64_t due_at;
+    char *payload; /* owned by the record: free() it */
+    int attempts;
+};
+struct notification_rec {
+    int64_t id, user_id, ticket_id;
+    char kind[32];
+    char text[512];
+    int64_t created_at, read_at;
+};
+
+int store_sla_calendar_insert(struct db *db, const char *name, const char *spec, int64_t now,
+                              int64_t *id);
+int store_sla_calendar_update(struct db *db, int64_t id, const char *name, const char *spec,
+                              int64_t now);
+/* Makes id the only default calendar. */
+int store_sla_calendar_set_default(struct db *db, int64_t id);
+int store_sla_calendar_get(struct db *db, int64_t id, struct sla_calendar_rec *out);
+int store_sla_calendar_get_default(struct db *db, struct sla_calendar_rec *out);
+/* cb gets records whose spec is borrowed during the call. */
+int store_sla_calendar_list(struct db *db, int (*cb)(void *, const struct sla_calendar_rec *),
+                            void *ctx);
+/* calendar_id 0 removes the department's calendar. */
+int store_dept_calendar_set(struct db *db, int64_t department_id, int64_t calendar_id);
+/* FD_ENOTFOUND when the department has none. */
+int store_dept_calendar_get(struct db *db, int64_t department_id, int64_t *calendar_id);
+
+int store_sla_policy_insert(struct db *db, const struct sla_policy_rec *p, int64_t *id);
+int store_sla_policy_update(struct db *db, const struct sla_policy_rec *p);
+int store_sla_policy_delete(struct db *db, int64_t id);
+int store_sla_policy_get(struct db *db, int64_t id, struct sla_policy_rec *out);
+int store_sla_policy_list(struct db *db, int (*cb)(void *, const struct sla_policy_rec *),
+                          void *ctx);
+/* The most specific enabled policy for a ticket: department set beats any department,
+ * then the higher vip_min, then the lower id. FD_ENOTFOUND when none applies. */
+int store_sla_policy_match(struct db *db, const char *priority, int64_t department_id,
+                           int vip_level, struct sla_policy_rec *out);
+int store_user_vip_level(struct db *db, int64_t user_id, int *vip);
+
+int store_ticket_sla_put(struct db *db, const struct ticket_sla_rec *r);
+int store_ticket_sla_get(struct db *db, int64_t ticket_id, const char *metric,
+                         struct ticket_sla_rec *out);
+int store_ticket_sla_delete(struct db *db, int64_t ticket_id, const char *metric);
+int store_ticket_sla_list(struct db *db, int64_t ticket_id,
+                          int (*cb)(void *, const struct ticket_sla_rec *), void *ctx);
+/* Tickets with a running clock due before `before` (breached ones included), soonest
+ * first: cb(ctx, ticket_id, due_at). */
+int store_ticket_sla_due(struct db *db, int64_t before, int limit,
+                         int (*cb)(void *, int64_t, int64_t), void *ctx);
+/* The status timeline: cb(ctx, at, data) for each status_changed event in order; data is
+ * the event's JSON text ({"before":..,"after":..}), borrowed during the call. */
+int store_ticket_status_changes(struct db *db, int64_t ticket_id,
+                                int (*cb)(void *, int64_t, const char *), void *ctx);
+/* Messages of a ticket in order: cb(ctx, id, by_staff, internal, at). */
+int store_ticket_message_times(struct db *db, int64_t ticket_id,
+                               int (*cb)(void *, int64_t, int, int, int64_t), void *ctx);
+/* Events of type on the ticket at or after since. */
+int store_event_count_since(struct db *db, int64_t ticket_id, const char *type, int64_t since,
+                            int64_t *count);
+/* Enabled supervisors of the department; when there is none, the enabled admins. */
+int store_dept_supervisors(struct db *db, int64_t department_id,
+                           int (*cb)(void *, const struct user_rec *), void *ctx);
+
+/* Queues a job; a queued job with the same dedupe_key (when not NULL) is replaced. */
+int store_job_put(struct db *db, const char *kind, const char *dedupe_key, int64_t due_at,
+                  const char *payload, int64_t now, int64_t *id);
+int store_job_cancel(struct db *db, const char *dedupe_key);
+/* The queued job due first at or before now. FD_ENOTFOUND when none. */
+int store_job_next(struct db *db, int64_t now, struct job_rec *out);
+/* state: queued (a retry at due_at), done or failed. */
+int store_job_finish(struct db *db, int64_t id, const char *state, int attempts, int64_t due_at,
+                     const char *error, int64_t now);
+/* cb(ctx, id, kind, key, due_at, state, attempts) for every job, oldest first. */
+int store_job_list(struct db *db,
+                   int (*cb)(void *, int64_t, const char *, const char *, int64_t, const char *,
+                             int),
+                   void *ctx);
+
+int store_notification_insert(struct db *db, int64_t user_id, int64_t ticket_id, const char *kind,
+                              const char *text, int64_t now);
+/* Newest first, at most limit. */
+int store_notification_list(struct db *db, int64_t user_id, int unread_only, int limit,
+                            int (*cb)(void *, const struct notification_rec *), void *ctx);
+/* FD_ENOTFOUND unless the notification is the user's. */
+int store_notification_read(struct db *db, int64_t user_id, int64_t id, int64_t now);
+
 #endif

@@ -4,6 +4,7 @@
 #include "../auth/auth.h"
 #include "../core/err.h"
 #include "../core/timeutil.h"
+#include "../sla/sla.h"
 #include "../store/store.h"
 
 #include <jansson.h>
@@ -162,7 +163,8 @@ static int create_impl(struct db *db, const struct auth_actor *a, const struct t
     if ((rc = event(db, t->id, a->user.id, "created", NULL, after, now)))
         goto out;
     if ((rc = event(db, t->id, a->user.id, "message_added", NULL,
-                    json_pack("{s:I, s:b}", "message_id", (json_int_t)m.id, "internal", 0), now)))
+                    json_pack("{s:I, s:b}", "message_id", (json_int_t)m.id, "internal", 0), now)) ||
+        (rc = sla_ticket_changed(db, t->id, now)))
         goto out;
     if (!in_txn && (rc = db_commit(db)))
         goto out;
@@ -329,7 +331,8 @@ int tickets_update(struct db *db, const struct auth_actor *a, int64_t id,
             goto out;
     }
     t->updated_at = now;
-    if ((rc = store_ticket_update(db, t)) || (rc = db_commit(db)))
+    if ((rc = store_ticket_update(db, t)) || (rc = sla_ticket_changed(db, id, now)) ||
+        (rc = db_commit(db)))
         goto out;
     rc = store_ticket_get(db, id, out);
 out:
@@ -432,7 +435,8 @@ static int reply_impl(struct db *db, const struct auth_actor *a, const char *cha
                     now)))
         goto out;
     t->updated_at = now;
-    if ((rc = store_ticket_update(db, t)) || (!in_txn && (rc = db_commit(db))))
+    if ((rc = store_ticket_update(db, t)) || (rc = sla_ticket_changed(db, t->id, now)) ||
+        (!in_txn && (rc = db_commit(db))))
         goto out;
     if (message_id)
         *message_id = m.id;

@@ -1,7 +1,12 @@
 /* Business-hours calendars: time zones (TZif + POSIX footer), weekends, holidays, DST. */
 #include "core/err.h"
+#include "core/timeutil.h"
+#include "helpers.h"
+#include "sched/sched.h"
 #include "sla/calendar.h"
+#include "sla/sla.h"
 #include "sla/sla_int.h"
+#include "tickets/tickets.h"
 
 #include <criterion/criterion.h>
 #include <jansson.h>
@@ -267,4 +272,289 @@ Test(calendar, never_open_gives_a_limit_not_a_loop)
     cr_assert_eq(sla_calendar_add(c, 0, 100 * HOUR_MS, &out), 0);
     cr_assert_eq(sla_calendar_add(c, 0, 100000 * HOUR_MS, &out), FD_ELIMIT);
     sla_calendar_free(c);
+}
+
+/* ---- ticket clocks ------------------------------------------------------------------ */
+
+static struct fixture fx;
+static struct auth_actor admin, cust, agent, sup;
+
+static void clock_setup(void)
+{
+    fixture_open(&fx);
+    fd_clock_set(utc(2026, 11, 20, 12, 0));
+    admin = fixture_actor(&fx, "admin@ex.test", ROLE_ADMIN, NULL, 0);
+    cust = fixture_actor(&fx, "alice@example.com", ROLE_CUSTOMER, NULL, 0);
+    agent = fixture_actor(&fx, "agent@ex.test", ROLE_AGENT, "deposits", 1);
+    sup = fixture_actor(&fx, "sup@ex.test", ROLE_SUPERVISOR, "deposits", 3);
+    struct sla_settings st = {.autoclose_ms = 4 * 86400000LL, .reminder_ms = 12 * HOUR_MS};
+    sla_configure(&st);
+    cr_assert_eq(sla_register_jobs(), 0);
+}
+
+static void clock_teardown(void)
+{
+    struct sla_settings st = {0};
+    sla_configure(&st);
+    fd_clock_set(0);
+    fixture_close(&fx);
+}
+
+static int64_t make_calendar(const char *name, const char *spec)
+{
+    json_t *j = json_loads(spec, 0, NULL);
+    json_object_set_new(j, "name", json_string(name));
+    int64_t id = 0;
+    struct fd_error err = {0};
+    cr_assert_eq(sla_calendar_create(fx.db, &admin, j, &id, &err), 0, "%s", err.message);
+    json_decref(j);
+    return id;
+}
+
+static int64_t make_policy(const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    json_error_t je;
+    json_t *j = json_loads(buf, 0, &je);
+    cr_assert_not_null(j, "%s: %s", buf, je.text);
+    int64_t id = 0;
+    struct fd_error err = {0};
+    int rc = sla_policy_create(fx.db, &admin, j, &id, &err);
+    json_decref(j);
+    cr_assert_eq(rc, 0, "%s: %s %s", buf, err.field, err.message);
+    return id;
+}
+
+static struct ticket_sla_rec clock_of(int64_t ticket, const char *metric)
+{
+    struct ticket_sla_rec r;
+    memset(&r, 0, sizeof(r));
+    cr_assert_eq(store_ticket_sla_get(fx.db, ticket, metric, &r), 0, "no %s clock", metric);
+    return r;
+}
+
+static int64_t events_of(int64_t ticket, const char *type)
+{
+    int64_t n = -1;
+    cr_assert_eq(store_event_count_since(fx.db, ticket, type, 0, &n), 0);
+    return n;
+}
+
+static int run_jobs(void)
+{
+    store_release(fx.store, fx.db);
+    int ran = 0;
+    cr_assert_eq(sched_run_due(fx.store, 100, &ran), 0);
+    fx.db = store_acquire(fx.store);
+    return ran;
+}
+
+static void at(int64_t ms)
+{
+    fd_clock_set(ms);
+    run_jobs();
+}
+
+static int count_notifications(int64_t user)
+{
+    struct db_stmt *st;
+    cr_assert_eq(db_prepare(fx.db, "SELECT COUNT(*) FROM notifications WHERE user_id = ?", &st), 0);
+    db_bind_int64(st, 1, user);
+    cr_assert_eq(db_step(st), 1);
+    int n = (int)db_col_int64(st, 0);
+    db_finalize(st);
+    return n;
+}
+
+static void set_status(int64_t id, const char *status, struct auth_actor *who)
+{
+    struct ticket_patch p;
+    memset(&p, 0, sizeof(p));
+    p.status = status;
+    struct ticket_rec t;
+    struct fd_error err = {0};
+    cr_assert_eq(tickets_update(fx.db, who, id, &p, &t, &err), 0, "%s", err.message);
+}
+
+static void reply(int64_t id, struct auth_actor *who, const char *body)
+{
+    struct ticket_rec t;
+    struct fd_error err = {0};
+    cr_assert_eq(tickets_reply(fx.db, who, id, body, 0, NULL, 0, &t, NULL, &err), 0, "%s",
+                 err.message);
+}
+
+static int64_t open_ticket(const char *priority)
+{
+    struct ticket_input in;
+    memset(&in, 0, sizeof(in));
+    in.subject = "Withdrawal stuck";
+    in.body = "My BTC withdrawal has not arrived.";
+    in.department = "deposits";
+    in.priority = priority;
+    struct ticket_rec t;
+    struct fd_error err = {0};
+    cr_assert_eq(tickets_create(fx.db, &cust, &in, &t, NULL, &err), 0, "%s", err.message);
+    return t.id;
+}
+
+Test(clocks, weekend_pause_warning_breach_escalation_autoclose, .init = clock_setup,
+     .fini = clock_teardown)
+{
+    int64_t cal = make_calendar("Malta office", MALTA_OFFICE);
+    make_policy("{\"name\":\"std\",\"priority\":\"normal\",\"calendar_id\":%lld,"
+                "\"first_reply_min\":60,\"next_reply_min\":120,\"resolution_min\":480,"
+                "\"warn_min\":30,\"escalate_priority\":\"urgent\",\"escalate_tier\":2}",
+                (long long)cal);
+    make_policy("{\"name\":\"urgent\",\"priority\":\"urgent\",\"calendar_id\":%lld,"
+                "\"first_reply_min\":30,\"next_reply_min\":60,\"resolution_min\":240}",
+                (long long)cal);
+
+    /* Friday 2026-11-27 17:30 CET. */
+    fd_clock_set(utc(2026, 11, 27, 16, 30));
+    int64_t id = open_ticket("normal");
+    struct ticket_sla_rec fr = clock_of(id, "first_reply");
+    cr_assert_str_eq(fr.state, "running");
+    cr_assert_eq(fr.due_at, utc(2026, 11, 30, 8, 30), "first reply due Monday 09:30 CET");
+    cr_assert_eq(clock_of(id, "resolution").due_at, utc(2026, 11, 30, 15, 30));
+    cr_assert_neq(store_ticket_sla_get(fx.db, id, "next_reply", &fr), 0);
+
+    /* Nothing over the weekend; the warning exactly 30 minutes before the due time. */
+    at(utc(2026, 11, 30, 7, 59));
+    cr_assert_eq(events_of(id, "sla_warning"), 0);
+    at(utc(2026, 11, 30, 8, 0));
+    cr_assert_eq(events_of(id, "sla_warning"), 1);
+    cr_assert_eq(clock_of(id, "first_reply").warned_at, utc(2026, 11, 30, 8, 0));
+    at(utc(2026, 11, 30, 8, 10));
+    cr_assert_eq(events_of(id, "sla_warning"), 1, "warned twice");
+
+    /* The breach at the due minute: escalation to urgent and tier 2, supervisor told. */
+    at(utc(2026, 11, 30, 8, 29));
+    cr_assert_eq(events_of(id, "sla_breached"), 0);
+    at(utc(2026, 11, 30, 8, 30));
+    cr_assert_eq(events_of(id, "sla_breached"), 1);
+    struct ticket_rec t;
+    cr_assert_eq(store_ticket_get(fx.db, id, &t), 0);
+    cr_assert_str_eq(t.priority, "urgent");
+    cr_assert_eq(t.tier, 2);
+    cr_assert_eq(count_notifications(sup.user.id), 2, "warning + breach to the supervisor");
+    cr_assert_eq(clock_of(id, "first_reply").breached_at, utc(2026, 11, 30, 8, 30));
+    /* The urgent policy now applies: resolution 240 min = 30 Friday + 210 Monday. */
+    cr_assert_eq(clock_of(id, "resolution").due_at, utc(2026, 11, 30, 11, 30));
+    at(utc(2026, 11, 30, 8, 40));
+    cr_assert_eq(events_of(id, "sla_breached"), 1, "breached twice");
+
+    /* The agent answers late (the clock stops, still breached), then waits on the customer. */
+    fd_clock_set(utc(2026, 11, 30, 8, 45));
+    reply(id, &agent, "Could you send the txid?");
+    fr = clock_of(id, "first_reply");
+    cr_assert_str_eq(fr.state, "met");
+    cr_assert_eq(fr.stopped_at, utc(2026, 11, 30, 8, 45));
+    cr_assert_eq(fr.breached_at, utc(2026, 11, 30, 8, 30));
+    fd_clock_set(utc(2026, 11, 30, 9, 0));
+    set_status(id, "pending", &agent);
+    struct ticket_sla_rec res = clock_of(id, "resolution");
+    cr_assert_str_eq(res.state, "paused");
+    cr_assert_eq(res.due_at, 0);
+    cr_assert_eq(res.remaining_ms, 150 * MIN_MS, "240 - (30 Friday + 60 Monday)");
+
+    /* Paused: the old resolution due time passes without a breach; one reminder after
+     * 12 h pending. */
+    at(utc(2026, 11, 30, 20, 59));
+    cr_assert_eq(events_of(id, "reminder_sent"), 0);
+    at(utc(2026, 11, 30, 21, 0));
+    cr_assert_eq(events_of(id, "sla_breached"), 1);
+    cr_assert_eq(events_of(id, "reminder_sent"), 1);
+    at(utc(2026, 12, 1, 8, 0));
+    cr_assert_eq(events_of(id, "reminder_sent"), 1, "reminded twice");
+
+    /* Tuesday 10:00 CET the customer answers: the clock resumes; next reply starts. */
+    fd_clock_set(utc(2026, 12, 1, 9, 0));
+    reply(id, &cust, "txid is abc");
+    res = clock_of(id, "resolution");
+    cr_assert_str_eq(res.state, "running");
+    cr_assert_eq(res.due_at, utc(2026, 12, 1, 11, 30), "150 min left from Tuesday 10:00 CET");
+    struct ticket_sla_rec nr = clock_of(id, "next_reply");
+    cr_assert_eq(nr.started_at, utc(2026, 12, 1, 9, 0));
+    cr_assert_eq(nr.due_at, utc(2026, 12, 1, 10, 0));
+
+    /* Solved in time: no breach of resolution; closed 4 days later by the scheduler. */
+    fd_clock_set(utc(2026, 12, 1, 9, 30));
+    reply(id, &agent, "Found it, credited.");
+    set_status(id, "solved", &agent);
+    cr_assert_str_eq(clock_of(id, "resolution").state, "met");
+    cr_assert_str_eq(clock_of(id, "next_reply").state, "met");
+    at(utc(2026, 12, 5, 9, 29));
+    cr_assert_eq(store_ticket_get(fx.db, id, &t), 0);
+    cr_assert_str_eq(t.status, "solved");
+    at(utc(2026, 12, 5, 9, 30));
+    cr_assert_eq(store_ticket_get(fx.db, id, &t), 0);
+    cr_assert_str_eq(t.status, "closed");
+    cr_assert_eq(events_of(id, "sla_breached"), 1);
+}
+
+Test(clocks, most_specific_policy_wins, .init = clock_setup, .fini = clock_teardown)
+{
+    make_policy("{\"name\":\"any\",\"priority\":\"high\",\"first_reply_min\":100}");
+    make_policy("{\"name\":\"vip\",\"priority\":\"high\",\"vip_min\":3,\"first_reply_min\":20}");
+    make_policy("{\"name\":\"dept\",\"priority\":\"high\",\"department\":\"deposits\","
+                "\"first_reply_min\":50}");
+    make_policy("{\"name\":\"dept vip\",\"priority\":\"high\",\"department\":\"deposits\","
+                "\"vip_min\":2,\"first_reply_min\":10}");
+    struct sla_policy_rec p;
+    cr_assert_eq(store_sla_policy_match(fx.db, "high", 1, 0, &p), 0);
+    cr_assert_str_eq(p.name, "any");
+    cr_assert_eq(store_sla_policy_match(fx.db, "high", 1, 4, &p), 0);
+    cr_assert_str_eq(p.name, "vip");
+    struct department_rec d;
+    cr_assert_eq(store_department_by_slug(fx.db, "deposits", &d), 0);
+    cr_assert_eq(store_sla_policy_match(fx.db, "high", d.id, 0, &p), 0);
+    cr_assert_str_eq(p.name, "dept");
+    cr_assert_eq(store_sla_policy_match(fx.db, "high", d.id, 2, &p), 0);
+    cr_assert_str_eq(p.name, "dept vip");
+    cr_assert_eq(store_sla_policy_match(fx.db, "low", d.id, 2, &p), FD_ENOTFOUND);
+
+    /* A ticket gets the 24x7 default calendar: due exactly 50 minutes later. */
+    fd_clock_set(utc(2026, 11, 28, 23, 0));
+    int64_t id = open_ticket("high");
+    cr_assert_eq(clock_of(id, "first_reply").due_at, utc(2026, 11, 28, 23, 50));
+    /* Lowering the priority to one without a policy keeps the policy it had. */
+    struct ticket_patch pt;
+    memset(&pt, 0, sizeof(pt));
+    pt.priority = "low";
+    struct ticket_rec t;
+    cr_assert_eq(tickets_update(fx.db, &agent, id, &pt, &t, NULL), 0);
+    cr_assert_eq(clock_of(id, "first_reply").due_at, utc(2026, 11, 28, 23, 50));
+}
+
+Test(clocks, admin_only_and_bad_policies_rejected, .init = clock_setup, .fini = clock_teardown)
+{
+    json_t *j =
+        json_pack("{s:s, s:s, s:i}", "name", "x", "priority", "normal", "first_reply_min", 10);
+    int64_t id = 0;
+    struct fd_error err = {0};
+    cr_assert_eq(sla_policy_create(fx.db, &sup, j, &id, &err), FD_EFORBIDDEN);
+    json_object_set_new(j, "priority", json_string("asap"));
+    cr_assert_eq(sla_policy_create(fx.db, &admin, j, &id, &err), FD_EINVAL);
+    cr_assert_str_eq(err.field, "priority");
+    json_object_set_new(j, "priority", json_string("normal"));
+    json_object_set_new(j, "first_reply_min", json_integer(0));
+    cr_assert_eq(sla_policy_create(fx.db, &admin, j, &id, &err), FD_EINVAL);
+    cr_assert_str_eq(err.field, "first_reply_min");
+    json_object_set_new(j, "first_reply_min", json_integer(10));
+    json_object_set_new(j, "calendar_id", json_integer(999));
+    cr_assert_eq(sla_policy_create(fx.db, &admin, j, &id, &err), FD_EINVAL);
+    cr_assert_str_eq(err.field, "calendar_id");
+    json_decref(j);
+    int n = 0;
+    struct db_stmt *st;
+    cr_assert_eq(db_prepare(fx.db, "SELECT COUNT(*) FROM sla_policies", &st), 0);
+    cr_assert_eq(db_step(st), 1);
+    n = (int)db_col_int64(st, 0);
+    db_finalize(st);
+    cr_assert_eq(n, 0, "a rejected policy was stored");
 }

@@ -12,6 +12,7 @@ import {
 import { canEditKb, kbListView, kbEditView } from './kb_editor.js';
 import { initAgentChat, stopAgentChat, chatsView, updateNavCount } from './agent-chat.js';
 import { agentComplaintsView, ticketEscalationPanel } from './complaints.js';
+import { initSla, slaNavLinks, slaView } from './agent-sla.js';
 
 const main = document.getElementById('main');
 const bar = document.getElementById('topbar');
@@ -63,6 +64,7 @@ async function loadDirectory() {
 function renderTopbar() {
   const links = isStaff(state.user) ? [[state.queueHash, 'Queue'], ['#/chats', 'Chats'], ['#/complaints', 'Complaints']] : [];
   if (isStaff(state.user) && canEditKb(state.user)) links.push(['#/kb', 'Help center']);
+  if (isStaff(state.user)) links.push(...slaNavLinks(state.user));
   mount(bar, topbar({ product: 'Agent console', user: state.user, onSignOut: signOut, links }));
   if (isStaff(state.user)) updateNavCount();
   const p0 = parseHash().path[0];
@@ -114,7 +116,7 @@ function signinView() {
     busy(form, box, async () => {
       const res = await api.login(email.value.trim(), password.value);
       state.user = res.user;
-      if (isStaff(state.user)) initAgentChat({ user: state.user, deptName });
+      if (isStaff(state.user)) { initAgentChat({ user: state.user, deptName }); initSla({ user: state.user }); }
       const next = state.afterLogin && !/^#\/signin/.test(state.afterLogin) ? state.afterLogin : '#/queue';
       state.afterLogin = null;
       go(next);
@@ -575,6 +577,9 @@ async function route(keepFocus = false) {
     } else if (path[0] === 'chats') {
       renderTopbar();
       view = chatsView();
+    } else if (path[0] === 'sla') {
+      renderTopbar();
+      view = await slaView(path, { go, flash, takeFlash, deptName });
     } else if (path[0] === 'kb' && canEditKb(state.user)) {
       renderTopbar();
       const ctx = { go, flash, takeFlash };
@@ -601,7 +606,7 @@ async function boot() {
   initSkipLink();
   try {
     state.user = (await api.me()).user;
-    if (isStaff(state.user)) initAgentChat({ user: state.user, deptName });
+    if (isStaff(state.user)) { initAgentChat({ user: state.user, deptName }); initSla({ user: state.user }); }
   } catch (e) {
     if (e.status !== 401) flash(e.message, 'error');
     state.user = null;
