@@ -8,6 +8,7 @@
 #include "../core/timeutil.h"
 #include "../core/xalloc.h"
 #include "../mail/mail.h"
+#include "../sched/sched.h"
 #include "../store/store.h"
 #include "../tickets/tickets.h"
 
@@ -323,6 +324,53 @@ static json_t *input_summary(const struct complaint_rec *c)
                      (json_int_t)c->ack_due_at, "decision_due_at", (json_int_t)c->decision_due_at);
 }
 
+/* ---- the scheduled clock checks ------------------------------------------------- */
+
+#define CLOCK_JOB "complaint.clock"
+
+/* Queues (or moves) the check of one step of c just after its due time, inside the
+ * caller's transaction: the job's key is per complaint and step. */
+static int schedule_check(struct db *db, const struct complaint_rec *c, int ack)
+{
+    char key[64], payload[64];
+    snprintf(key, sizeof(key), "complaint:%lld:%s", (long long)c->id, ack ? "ack" : "decision");
+    snprintf(payload, sizeof(payload), "{\"complaint_id\":%lld}", (long long)c->id);
+    return sched_schedule(db, CLOCK_JOB, key, (ack ? c->ack_due_at : c->decision_due_at) + 1,
+                          payload);
+}
+
+static int cancel_check(struct db *db, const struct complaint_rec *c, int ack)
+{
+    char key[64];
+    snprintf(key, sizeof(key), "complaint:%lld:%s", (long long)c->id, ack ? "ack" : "decision");
+    return sched_cancel(db, key);
+}
+
+static int mark_late(struct db *db, struct complaint_rec *c, int64_t now, int *changed);
+
+/* The job: marks whatever step of the complaint is late now (nothing when it was done in
+ * time or already marked). Runs inside the scheduler's transaction. */
+static int clock_job(struct db *db, const struct sched_job *job, int64_t now, void *ctx,
+                     int64_t *again_at)
+{
+    (void)ctx;
+    (void)again_at;
+    json_t *p = json_loads(job->payload, 0, NULL);
+    json_int_t id = p ? json_integer_value(json_object_get(p, "complaint_id")) : 0;
+    json_decref(p);
+    if (id <= 0)
+        return 0; /* a malformed job has nothing to do; retrying would not help */
+    struct complaint_rec *c = xmalloc(sizeof(*c));
+    int changed = 0;
+    int rc = store_complaint_get(db, id, c);
+    if (rc == FD_ENOTFOUND)
+        rc = 0;
+    else if (rc == 0 && (rc = mark_late(db, c, now, &changed)) == 0 && changed)
+        rc = store_complaint_update(db, c);
+    free(c);
+    return rc;
+}
+
 int complaints_file(struct db *db, const struct complaints_cfg *cfg, const struct auth_actor *a,
                     const struct complaint_input *in, struct complaint_rec *out,
                     struct fd_error *err)
@@ -341,7 +389,8 @@ int complaints_file(struct db *db, const struct complaints_cfg *cfg, const struc
     int64_t now = fd_now_ms();
     if ((rc = apply_input(db, a, in, c, err)) || (rc = start_clocks(cfg, c, now, err)) ||
         (rc = store_complaint_insert(db, c)) ||
-        (rc = event(db, c->id, a->user.id, "filed", input_summary(c), now)) || (rc = db_commit(db)))
+        (rc = event(db, c->id, a->user.id, "filed", input_summary(c), now)) ||
+        (rc = schedule_check(db, c, 1)) || (rc = schedule_check(db, c, 0)) || (rc = db_commit(db)))
         goto out;
     rc = store_complaint_get(db, c->id, out);
 out:
@@ -402,7 +451,8 @@ int complaints_convert(struct db *db, const struct complaints_cfg *cfg, const st
     if ((rc = apply_input(db, a, in, c, err)))
         goto out;
     int64_t now = fd_now_ms();
-    if ((rc = start_clocks(cfg, c, now, err)) || (rc = store_complaint_insert(db, c)))
+    if ((rc = start_clocks(cfg, c, now, err)) || (rc = store_complaint_insert(db, c)) ||
+        (rc = schedule_check(db, c, 1)) || (rc = schedule_check(db, c, 0)))
         goto out;
     char ref[32], tref[32];
     complaints_format_ref(c->id, ref, sizeof(ref));
@@ -577,14 +627,21 @@ int complaints_transition(struct db *db, const struct complaints_cfg *cfg,
         goto out;
     }
     int64_t now = fd_now_ms();
-    if (strcmp(s->to, "acknowledged") == 0)
+    if (strcmp(s->to, "acknowledged") == 0) {
         rc = step_acknowledge(db, cfg, a, c, s, now, err);
-    else if (strcmp(s->to, "under_investigation") == 0)
+        if (rc == 0)
+            rc = cancel_check(db, c, 1);
+        if (rc == 0 && strcmp(c->admissibility, "inadmissible") == 0)
+            rc = cancel_check(db, c, 0); /* no decision clock */
+    } else if (strcmp(s->to, "under_investigation") == 0) {
         c->investigation_at = now;
-    else if (strcmp(s->to, "decided") == 0)
+    } else if (strcmp(s->to, "decided") == 0) {
         rc = step_decide(db, cfg, a, c, s, now, err);
-    else
+        if (rc == 0)
+            rc = cancel_check(db, c, 0);
+    } else {
         c->closed_at = now;
+    }
     if (rc)
         goto out;
     json_t *d = json_pack("{s:s, s:s}", "before", c->status, "after", s->to);
@@ -636,6 +693,8 @@ int complaints_delay(struct db *db, const struct complaints_cfg *cfg, const stru
     int64_t before = c->decision_due_at;
     c->decision_due_at = new_due_ms;
     SET(c->delay_reason, reason);
+    if ((rc = schedule_check(db, c, 0)))
+        goto out;
     if ((rc = event(db, c->id, a->user.id, "decision_delayed",
                     json_pack("{s:I, s:I, s:s}", "before", (json_int_t)before, "after",
                               (json_int_t)new_due_ms, "reason", reason),
@@ -815,8 +874,13 @@ int complaints_init(struct store *s, long retention_years, const char *timezone,
         log_printf(LOG_ERR, "complaints", "msg=\"complaint_%s: %s\"", err.field, err.message);
         return FD_EINVAL;
     }
+    int rc = sched_register(CLOCK_JOB, clock_job, NULL);
+    if (rc) {
+        log_printf(LOG_ERR, "complaints", "msg=\"cannot register the clock job\"");
+        return rc;
+    }
     struct db *db = store_acquire(s);
-    int rc = complaints_retention_set(db, (int)retention_years);
+    rc = complaints_retention_set(db, (int)retention_years);
     store_release(s, db);
     if (rc)
         log_printf(LOG_ERR, "complaints", "msg=\"cannot store the retention period\" err=%s",

@@ -14,7 +14,8 @@
  * (weekdays that are not holidays, in the configured zone); the decision two calendar months after
  * receipt. A handler who cannot decide in time records why and the new date; the
  * customer is told (portal and email) and that notice is recorded. Breaches are stored
- * on the complaint and evented once, when a step is late (complaints_check_breaches) or
+ * on the complaint and evented once: by a scheduled "complaint.clock" job just after each
+ * due time (src/sched/), by complaints_check_breaches (run on reads), or when a step is
  * done late.
  *
  * Who: customers see and file only their own complaints (another's is FD_ENOTFOUND).
@@ -175,8 +176,9 @@ int complaints_escalations(struct db *db, const struct auth_actor *a, int64_t ti
 /* Writes the retention period (years, >= 5) to the store. */
 int complaints_retention_set(struct db *db, int years);
 struct store;
-/* Start-up of `serve`: checks the holiday list and writes the retention period. Logs and
- * returns FD_EINVAL or the store's error. */
+/* Start-up of `serve`, before the scheduler starts: checks the zone and holiday list,
+ * registers the "complaint.clock" job kind and writes the retention period. Logs and
+ * returns FD_EINVAL, FD_ELIMIT or the store's error. */
 int complaints_init(struct store *s, long retention_years, const char *timezone,
                     const char *holidays);
 

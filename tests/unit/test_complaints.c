@@ -2,6 +2,7 @@
 #include "core/err.h"
 #include "core/timeutil.h"
 #include "helpers.h"
+#include "sched/sched.h"
 #include "tickets/tickets.h"
 
 #include <time.h>
@@ -432,4 +433,63 @@ Test(complaints, escalation_tier_department_reason_and_unassign)
     cr_assert_eq(complaints_convert(fx.db, &c, &sup, t->id, &in, r, &e), FD_ECONFLICT);
     free(r);
     free(t);
+}
+
+/* ---- the scheduled clock checks ----------------------------------------------------- */
+
+static int run_jobs(void)
+{
+    int ran = 0;
+    store_release(fx.store, fx.db);
+    cr_assert_eq(sched_run_due(fx.store, 100, &ran), 0);
+    fx.db = store_acquire(fx.store);
+    return ran;
+}
+
+Test(complaints, sched_marks_breaches_without_any_read)
+{
+    store_release(fx.store, fx.db);
+    cr_assert_eq(complaints_init(fx.store, 5, "UTC", NULL), 0);
+    fx.db = store_acquire(fx.store);
+    struct auth_actor a = fixture_actor(&fx, "a@fd.test", ROLE_CUSTOMER, NULL, 0);
+    struct auth_actor sup = fixture_actor(&fx, "sup@fd.test", ROLE_SUPERVISOR, NULL, 0);
+    struct complaints_cfg c = cfg(NULL);
+    struct complaint_input in = form();
+    struct complaint_rec *r = malloc(sizeof(*r));
+    struct fd_error e = {0};
+    fd_clock_set(utc(2026, 11, 23, 10, 0, 0));
+    cr_assert_eq(complaints_file(fx.db, &c, &a, &in, r, &e), 0);
+    int64_t late = r->id;
+    cr_assert_eq(complaints_file(fx.db, &c, &a, &in, r, &e), 0);
+    int64_t on_time = r->id;
+    /* Nothing is due yet. */
+    cr_assert_eq(run_jobs(), 0);
+    /* The second one is acknowledged in time: its acknowledgement check is dropped. */
+    fd_clock_set(utc(2026, 11, 27, 9, 0, 0));
+    struct complaint_step ack = {.to = "acknowledged", .admissibility = "admissible"};
+    cr_assert_eq(complaints_transition(fx.db, &c, &sup, on_time, &ack, r, &e), 0);
+    /* Just past the due time (end of Monday 30 November) only the first one's job runs. */
+    fd_clock_set(utc(2026, 12, 1, 0, 0, 1));
+    cr_assert_eq(run_jobs(), 1);
+    cr_assert_eq(store_complaint_get(fx.db, late, r), 0);
+    cr_assert_eq(r->ack_breached, 1);
+    cr_assert_eq(r->decision_breached, 0);
+    cr_assert_eq(store_complaint_get(fx.db, on_time, r), 0);
+    cr_assert_eq(r->ack_breached, 0);
+    /* A delay moves the decision check: not at the first due date, at the new one. */
+    cr_assert_eq(
+        complaints_delay(fx.db, &c, &sup, on_time, "Bank trace", utc(2027, 2, 10, 0, 0, 0), r, &e),
+        0, "%s", e.message);
+    fd_clock_set(utc(2027, 1, 23, 10, 0, 1));
+    cr_assert_eq(run_jobs(), 1, "only the first complaint's decision check");
+    cr_assert_eq(store_complaint_get(fx.db, late, r), 0);
+    cr_assert_eq(r->decision_breached, 1);
+    cr_assert_eq(store_complaint_get(fx.db, on_time, r), 0);
+    cr_assert_eq(r->decision_breached, 0);
+    fd_clock_set(utc(2027, 2, 10, 0, 0, 1));
+    cr_assert_eq(run_jobs(), 1);
+    cr_assert_eq(store_complaint_get(fx.db, on_time, r), 0);
+    cr_assert_eq(r->decision_breached, 1);
+    cr_assert_eq(run_jobs(), 0, "each job runs once");
+    free(r);
 }
