@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, Client } from '../lib/server.mjs';
@@ -64,7 +64,7 @@ before(async () => {
   custA = new Client(srv.url); await custA.signup('cust-a@fd.test', 'customer-a-pass', 'Alice Able');
   custB = new Client(srv.url); await custB.signup('cust-b@fd.test', 'customer-b-pass', 'Bob Baker');
 });
-after(async () => { await srv?.stop(); });
+after(async () => { await srv?.stop(); rmSync(clockDir, { recursive: true, force: true }); });
 
 test('a customer files a complaint: 201, received, both clocks set (business days skip the weekend and the holiday)', async () => {
   const c = await file(custA);
@@ -407,6 +407,11 @@ test('retention: no delete route, and the store refuses to delete a complaint yo
 });
 
 test('a bad complaint time zone or holiday list stops the server at start-up, saying which', async () => {
-  await assert.rejects(startServer({ env: { FRONTDESK_COMPLAINT_TIMEZONE: 'Mars/Olympus' } }), /complaint_timezone/);
-  await assert.rejects(startServer({ env: { FRONTDESK_COMPLAINT_HOLIDAYS: '2026-02-30' } }), /complaint_holidays/);
+  const dataDir = mkdtempSync(join(tmpdir(), 'fd-cmp-badcfg-'));
+  try {
+    await assert.rejects(startServer({ dataDir, env: { FRONTDESK_COMPLAINT_TIMEZONE: 'Mars/Olympus' } }), /complaint_timezone/);
+    await assert.rejects(startServer({ dataDir, env: { FRONTDESK_COMPLAINT_HOLIDAYS: '2026-02-30' } }), /complaint_holidays/);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 });
