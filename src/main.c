@@ -5,6 +5,7 @@
 #include "api/api.h"
 #include "api/chat_ws.h"
 #include "chat/hub.h"
+#include "complaints/complaints.h"
 #include "sched/sched.h"
 #include "sla/sla.h"
 #include "auth/auth.h"
@@ -377,6 +378,11 @@ static int cmd_serve(int argc, char **argv)
     struct store *store;
     if (open_store(&c.cfg, (int)c.cfg.threads + 2, 0, &store))
         return 1;
+    if (complaints_init(store, c.cfg.complaint_retention_years, c.cfg.complaint_timezone,
+                        c.cfg.complaint_holidays)) {
+        store_close(store);
+        return 1;
+    }
     struct app app = {.cfg = &c.cfg, .store = store};
     app.limits.session_ttl_ms = c.cfg.session_ttl_s * 1000;
     app.limits.login_max_failures = c.cfg.login_max_failures;

@@ -61,6 +61,10 @@ static const struct key keys[] = {
     S(dkim_domain, "DKIM signing domain (with dkim_selector and dkim_key)"),
     S(dkim_selector, "DKIM selector"),
     S(dkim_key, "DKIM private key file (PEM)"),
+    L(complaint_ack_business_days, 1, 60, "complaint acknowledgement due within N business days"),
+    L(complaint_retention_years, 5, 100, "years complaint records are kept (at least 5)"),
+    S(complaint_timezone, "IANA time zone of complaint business days, e.g. Europe/Malta"),
+    S(complaint_holidays, "public holidays for complaint clocks, YYYY-MM-DD,YYYY-MM-DD..."),
     L(sched_poll_ms, 10, 3600000, "how often the scheduler runs due jobs, milliseconds"),
     L(autoclose_days, 0, 365, "days after which a solved ticket is closed (0: never)"),
     L(reminder_days, 0, 365, "days pending after which the customer gets one reminder (0: never)"),
@@ -93,6 +97,9 @@ void config_defaults(struct fd_config *c)
     c->mail_retry_base_s = 60;
     c->mail_max_attempts = 8;
     c->imap_poll_ms = 60000;
+    c->complaint_ack_business_days = 5;
+    c->complaint_retention_years = 5;
+    snprintf(c->complaint_timezone, sizeof(c->complaint_timezone), "UTC");
     c->sched_poll_ms = 1000;
     c->autoclose_days = 4;
     c->reminder_days = 3;

@@ -43,6 +43,11 @@ struct fd_config {
     char dkim_domain[128]; /* DKIM signing when all three are set */
     char dkim_selector[64];
     char dkim_key[FD_PATH_MAX];
+    /* formal complaints (docs/complaints.md) */
+    long complaint_ack_business_days; /* acknowledgement due within this many business days */
+    long complaint_retention_years;   /* complaint records kept at least this long (>= 5) */
+    char complaint_timezone[64];      /* IANA zone of complaint business days */
+    char complaint_holidays[1024];    /* YYYY-MM-DD,... not counted as business days */
     /* scheduler and SLA (docs/sla.md) */
     long sched_poll_ms;  /* how often the scheduler looks for due jobs */
     long autoclose_days; /* solved tickets close after this many days; 0 = never */

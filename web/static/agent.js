@@ -11,6 +11,7 @@ import {
 } from './ui.js';
 import { canEditKb, kbListView, kbEditView } from './kb_editor.js';
 import { initAgentChat, stopAgentChat, chatsView, updateNavCount } from './agent-chat.js';
+import { agentComplaintsView, ticketEscalationPanel } from './complaints.js';
 import { initSla, slaNavLinks, slaView } from './agent-sla.js';
 
 const main = document.getElementById('main');
@@ -61,7 +62,7 @@ async function loadDirectory() {
 }
 
 function renderTopbar() {
-  const links = isStaff(state.user) ? [[state.queueHash, 'Queue'], ['#/chats', 'Chats']] : [];
+  const links = isStaff(state.user) ? [[state.queueHash, 'Queue'], ['#/chats', 'Chats'], ['#/complaints', 'Complaints']] : [];
   if (isStaff(state.user) && canEditKb(state.user)) links.push(['#/kb', 'Help center']);
   if (isStaff(state.user)) links.push(...slaNavLinks(state.user));
   mount(bar, topbar({ product: 'Agent console', user: state.user, onSignOut: signOut, links }));
@@ -543,6 +544,7 @@ async function ticketView(ref) {
         h('section', { class: 'card' },
           h('h2', { class: 'h3', text: 'Exchange details' }),
           ex || h('p', { class: 'muted', text: 'No UID, asset or transaction given.' })),
+        ticketEscalationPanel(t, { departments: state.departments, rerender: rerenderFn }),
         relatedPanel(t, rel.v && rel.v.tickets, rel.e && rel.e.message),
         eventsPanel(ev.v && ev.v.events, ev.e && ev.e.message))));
 }
@@ -569,6 +571,9 @@ async function route(keepFocus = false) {
     if (path[0] === 'tickets' && path[1]) {
       renderTopbar();
       view = await ticketView(path[1]);
+    } else if (path[0] === 'complaints') {
+      renderTopbar();
+      view = await agentComplaintsView(path, parseHash().query, { go, flash, takeFlash, rerender: () => route(true) });
     } else if (path[0] === 'chats') {
       renderTopbar();
       view = chatsView();

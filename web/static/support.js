@@ -7,6 +7,7 @@ import {
   messageCard, exchangeDetails, readExchange, fileInput, checkFiles, parseHash, focusHeading,
   flashBox, topbar, NETWORKS, EXCHANGE_FIELDS, initSkipLink, snippetNodes, helpArticleHref,
 } from './ui.js';
+import { portalComplaintsView } from './complaints.js';
 
 const main = document.getElementById('main');
 const bar = document.getElementById('topbar');
@@ -49,7 +50,7 @@ async function loadDepartments() {
 }
 
 function renderTopbar() {
-  const links = state.user ? [['#/tickets', 'My tickets'], ['#/new', 'New ticket']] : [];
+  const links = state.user ? [['#/tickets', 'My tickets'], ['#/new', 'New ticket'], ['#/complaints', 'Complaints']] : [];
   mount(bar, topbar({ product: 'Support', user: state.user, onSignOut: signOut, links }));
   const cur = '#/' + (parseHash().path[0] || 'tickets');
   for (const a of bar.querySelectorAll('.topnav a')) {
@@ -433,6 +434,7 @@ async function route(keepFocus = false) {
     renderTopbar();
     if (path[0] === 'new') view = await newTicketView();
     else if (path[0] === 'tickets' && path[1]) view = await ticketView(path[1]);
+    else if (path[0] === 'complaints') view = await portalComplaintsView(path, { user: state.user, go, flash, takeFlash });
     else {
       if (path[0] !== 'tickets') history.replaceState(null, '', '#/tickets');
       view = await listView();
