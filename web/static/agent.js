@@ -11,6 +11,7 @@ import {
 } from './ui.js';
 import { canEditKb, kbListView, kbEditView } from './kb_editor.js';
 import { initAgentChat, stopAgentChat, chatsView, updateNavCount } from './agent-chat.js';
+import { canAdminRouting, routingView, macroPanel } from './agent-routing.js';
 
 const main = document.getElementById('main');
 const bar = document.getElementById('topbar');
@@ -62,6 +63,7 @@ async function loadDirectory() {
 function renderTopbar() {
   const links = isStaff(state.user) ? [[state.queueHash, 'Queue'], ['#/chats', 'Chats']] : [];
   if (isStaff(state.user) && canEditKb(state.user)) links.push(['#/kb', 'Help center']);
+  if (canAdminRouting(state.user)) links.push(['#/routing', 'Routing']);
   mount(bar, topbar({ product: 'Agent console', user: state.user, onSignOut: signOut, links }));
   if (isStaff(state.user)) updateNavCount();
   const p0 = parseHash().path[0];
@@ -538,6 +540,7 @@ async function ticketView(ref) {
           h('p', { class: 'requester' }, h('strong', { text: req.name || '—' }), h('br'),
             h('span', { class: 'muted break', text: req.email || '' }))),
         h('section', { class: 'card' }, h('h2', { class: 'h3', text: 'Properties' }), propertiesForm(t, rerenderFn)),
+        macroPanel(t, rerenderFn),
         h('section', { class: 'card' },
           h('h2', { class: 'h3', text: 'Exchange details' }),
           ex || h('p', { class: 'muted', text: 'No UID, asset or transaction given.' })),
@@ -570,6 +573,9 @@ async function route(keepFocus = false) {
     } else if (path[0] === 'chats') {
       renderTopbar();
       view = chatsView();
+    } else if (path[0] === 'routing' && canAdminRouting(state.user)) {
+      renderTopbar();
+      view = await routingView({ go, flash, takeFlash, departments: state.departments || [] }).catch((e) => h('section', null, h('h1', { text: 'Routing' }), flashBox(e.message, 'error')));
     } else if (path[0] === 'kb' && canEditKb(state.user)) {
       renderTopbar();
       const ctx = { go, flash, takeFlash };
