@@ -918,6 +918,7 @@ int routing_ticket_created(struct db *db, struct ticket_rec *t, const char *body
     int64_t now = fd_now_ms();
     const char *assign = NULL;
     int64_t assign_rule = 0, macro_id = 0, macro_rule = 0, macro_editor = 0;
+    int applied = 0;
     json_t *keep = json_array(); /* holds the action objects assign points into */
     for (int i = 0; i < l.n && rc == 0; i++) {
         struct routing_rule_rec *r = &l.v[i];
@@ -942,6 +943,7 @@ int routing_ticket_created(struct db *db, struct ticket_rec *t, const char *body
                 macro_editor = r->updated_by;
             }
             json_array_append(keep, acts);
+            applied = 1;
             json_t *d = json_pack("{s:I, s:s, s:o}", "rule_id", (json_int_t)r->id, "rule", r->name,
                                   "changes", changes);
             if (json_array_size(skipped))
@@ -955,7 +957,8 @@ int routing_ticket_created(struct db *db, struct ticket_rec *t, const char *body
         if (!r->cont)
             break;
     }
-    if (rc == 0)
+    /* Nothing matched: the ticket is left exactly as created (no write). */
+    if (rc == 0 && applied)
         rc = store_ticket_update(db, t);
     if (rc == 0 && assign) {
         int64_t agent = 0;
