@@ -319,7 +319,12 @@ int routing__macro_send(struct db *db, const struct auth_actor *author, struct t
 {
     struct macro_rec m;
     memset(&m, 0, sizeof(m));
-    int rc = store_macro_get(db, macro_id, &m);
+    /* The stored ticket, with its requester's name and email: the caller's record may be
+     * one still being built (the creation hook). */
+    int rc = store_ticket_get(db, t->id, t);
+    if (rc)
+        return rc;
+    rc = store_macro_get(db, macro_id, &m);
     if (rc == FD_ENOTFOUND)
         return fd_fail(err, FD_ENOTFOUND, "macro", "no macro %lld", (long long)macro_id);
     if (rc)

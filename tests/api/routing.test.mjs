@@ -3,7 +3,13 @@
 // mail and a portal ticket routed end to end, macro application and the user CLI.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { startServer, Client, cli } from '../lib/server.mjs';
+
+function sql(query) {
+  return execFileSync('sqlite3', ['-readonly', join(srv.dataDir, 'frontdesk.db'), query], { encoding: 'utf8' }).trim();
+}
 
 let srv, admin, agent, agent2, cust, token;
 
@@ -264,6 +270,34 @@ test('settings: least_loaded per department, agent capacity; going offline hands
     const t = (await admin.get('/api/v1/tickets/' + ref)).json.ticket;
     assert.equal(t.assignee?.id ?? t.assignee_id, agent2.user.id, ref);
   }
+});
+
+test('a rule that sends a macro answers a mail publicly and the reply is queued for the customer', async () => {
+  const m = await admin.post('/api/v1/macros', { name: 'KYC auto-reply', body: 'Hello {{customer.name}}, we received {{ticket.ref}} about "{{ticket.subject}}".' });
+  assert.equal(m.status, 201, m.text);
+  const r = await admin.post('/api/v1/routing/rules', {
+    name: 'KYC auto-reply', conditions: { all: [{ field: 'channel', op: 'is', value: 'email' }, { field: 'recipient', op: 'is', value: 'kyc@frontdesk.test' }] },
+    actions: { macro: m.json.macro.id },
+  });
+  assert.equal(r.status, 201, r.text);
+  const reorder = await admin.post('/api/v1/routing/rules/reorder', { ids: [r.json.rule.id, ...(await rules()).map((x) => x.id).filter((id) => id !== r.json.rule.id)] });
+  assert.equal(reorder.status, 200, reorder.text);
+  const raw = ['From: Kim Kyc <kim@cust-route.test>', 'To: kyc@frontdesk.test', 'Subject: ID check',
+    'Message-ID: <k1@cust-route.test>', 'MIME-Version: 1.0', 'Content-Type: text/plain', '', 'Is my ID ok?', ''].join('\r\n');
+  const ref = (await inbound(raw, 'kyc@frontdesk.test')).ticket;
+  const got = (await admin.get('/api/v1/tickets/' + ref)).json;
+  const reply = got.messages.find((x) => x.body.startsWith('Hello Kim Kyc'));
+  assert.ok(reply, JSON.stringify(got.messages));
+  assert.equal(reply.body, `Hello Kim Kyc, we received ${ref} about "ID check".`);
+  assert.equal(reply.internal, false);
+  assert.equal(got.ticket.status, 'open');
+  const id = Number(ref.slice(3)) - 10000;
+  let n = '0';
+  for (let i = 0; i < 100 && n === '0'; i++) {
+    n = sql(`SELECT count(*) FROM outbox WHERE ticket_id = ${id} AND kind = 'reply' AND rcpt = 'kim@cust-route.test'`);
+    if (n === '0') await new Promise((res) => setTimeout(res, 100));
+  }
+  assert.equal(n, '1', 'the macro reply is queued for the customer');
 });
 
 test('frontdesk user attrs sets vip_level and language from the command line', () => {

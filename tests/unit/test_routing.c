@@ -376,6 +376,12 @@ Test(routing, auto_assignment_round_robin_least_loaded_capacity_and_reassignment
     cr_assert_eq(t.assignee_id, a3.user.id);
 }
 
+static int last_body(void *ctx, const struct message_rec *m)
+{
+    snprintf(ctx, 256, "%s", m->body);
+    return 0;
+}
+
 Test(routing, macros_render_apply_and_rule_auto_reply)
 {
     struct auth_actor adm = admin();
@@ -424,4 +430,11 @@ Test(routing, macros_render_apply_and_rule_auto_reply)
     cr_assert_str_eq(r.status, "pending");
     cr_assert(has_event(r.id, "macro_applied", NULL));
     cr_assert(has_event(r.id, "message_added", "\"internal\":false"));
+    /* The reply is rendered from the stored ticket (the requester's name is known). */
+    char body[256] = "";
+    cr_assert_eq(store_message_list(fx.db, r.id, 0, last_body, body), 0);
+    snprintf(want, sizeof(want),
+             "Hello c@fd.test, about FD-%lld: please send the TXID. admin@fd.test",
+             (long long)(10000 + r.id));
+    cr_assert_str_eq(body, want);
 }
