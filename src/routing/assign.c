@@ -54,8 +54,9 @@ static int collect_agent(void *ctx, const struct routing_agent_rec *a)
     return 0;
 }
 
-int routing_assign_auto(struct db *db, struct ticket_rec *t, int64_t actor_id, int64_t exclude_id,
-                        const char *reason, int64_t *agent_id)
+/* Assigns one ticket (or pools it); see routing_assign_auto. */
+static int assign_one(struct db *db, struct ticket_rec *t, int64_t actor_id, int64_t exclude_id,
+                      const char *reason, int64_t *agent_id)
 {
     char method[16];
     struct agent_list l = {0};
@@ -121,6 +122,51 @@ static int collect_id(void *ctx, int64_t id)
     return 0;
 }
 
+/*
+ * Hands pooled tickets of the department and tier, oldest first, to available agents
+ * until nobody has room. Tickets that left new/open or were assigned by hand meanwhile
+ * leave the pool. *count (may be NULL) is increased by the tickets assigned.
+ */
+static int drain_pool(struct db *db, int64_t department_id, int tier, int64_t actor_id,
+                      int64_t exclude_id, const char *reason, int *count)
+{
+    struct ids l = {0};
+    struct ticket_rec *t = malloc(sizeof(*t));
+    int rc;
+    if (!t)
+        return FD_ENOMEM;
+    if ((rc = store_routing_pool_list(db, department_id, tier, collect_id, &l)))
+        goto out;
+    for (int i = 0; i < l.n; i++) {
+        int64_t got = 0;
+        if ((rc = store_ticket_get(db, l.v[i], t)))
+            goto out;
+        if ((strcmp(t->status, "new") && strcmp(t->status, "open")) || t->assignee_id) {
+            if ((rc = store_routing_pool_remove(db, t->id)))
+                goto out;
+            continue;
+        }
+        if ((rc = assign_one(db, t, actor_id, exclude_id, reason, &got)))
+            goto out;
+        if (!got)
+            break; /* everyone is full: the rest keeps waiting */
+        if (count)
+            (*count)++;
+    }
+out:
+    free(l.v);
+    free(t);
+    return rc;
+}
+
+int routing_assign_auto(struct db *db, struct ticket_rec *t, int64_t actor_id, int64_t exclude_id,
+                        const char *reason, int64_t *agent_id)
+{
+    /* Tickets already waiting go first: a new ticket does not overtake the pool. */
+    int rc = drain_pool(db, t->department_id, t->tier, actor_id, exclude_id, "pool", NULL);
+    return rc ? rc : assign_one(db, t, actor_id, exclude_id, reason, agent_id);
+}
+
 int routing_agent_availability(struct db *db, int64_t agent_id, const char *status,
                                int64_t actor_id, int *moved)
 {
@@ -135,29 +181,7 @@ int routing_agent_availability(struct db *db, int64_t agent_id, const char *stat
             goto out;
         if (!u.department_id || !u.tier || u.disabled)
             goto out;
-        if ((rc = store_routing_pool_list(db, u.department_id, u.tier, collect_id, &l)))
-            goto out;
-        for (int i = 0; i < l.n; i++) {
-            int64_t got = 0;
-            if ((rc = store_ticket_get(db, l.v[i], t)))
-                goto out;
-            if (strcmp(t->status, "new") && strcmp(t->status, "open")) {
-                if ((rc = store_routing_pool_remove(db, t->id)))
-                    goto out;
-                continue;
-            }
-            if (t->assignee_id) {
-                /* Someone took it by hand meanwhile. */
-                if ((rc = store_routing_pool_remove(db, t->id)))
-                    goto out;
-                continue;
-            }
-            if ((rc = routing_assign_auto(db, t, actor_id, 0, "agent online", &got)))
-                goto out;
-            if (!got)
-                break; /* everyone is full: the rest keeps waiting */
-            count++;
-        }
+        rc = drain_pool(db, u.department_id, u.tier, actor_id, 0, "agent online", &count);
         goto out;
     }
     char reason[32];

@@ -363,16 +363,25 @@ Test(routing, auto_assignment_round_robin_least_loaded_capacity_and_reassignment
     cr_assert_eq(tickets_update(fx.db, &a2, ids[1], &p, &t, &err), 0, "%s", err.message);
     cr_assert_eq(tickets_update(fx.db, &a2, ids[3], &p, &t, &err), 0, "%s", err.message);
     cr_assert_eq(store_routing_agent_set_capacity(fx.db, a3.user.id, 5), 0);
+    /* The next new ticket does not overtake the pool: the pooled ticket (ids[4]) is
+     * assigned first, to the least loaded agent (a2, 0 open), then the new one (a2 has 1,
+     * a3 has 2). */
     struct ticket_rec n = create(&cust, "Deposit 6");
+    cr_assert_eq(store_ticket_get(fx.db, ids[4], &t), 0);
+    cr_assert_eq(t.assignee_id, a2.user.id);
+    cr_assert(has_event(ids[4], "assigned", "least_loaded"));
     cr_assert_eq(n.assignee_id, a2.user.id);
     cr_assert(has_event(n.id, "assigned", "least_loaded"));
 
-    /* Disabled: a2's open ticket moves to a3. */
+    /* Disabled: a2's two open tickets move to a3 (capacity 5, load 2). */
     cr_assert_eq(auth_user_set_disabled(fx.db, "a2@fd.test", 1, &err), 0);
     int moved = 0;
     cr_assert_eq(routing_agent_release_email(fx.db, "a2@fd.test", &moved), 0);
-    cr_assert_eq(moved, 1);
+    cr_assert_eq(moved, 2);
     cr_assert_eq(store_ticket_get(fx.db, n.id, &t), 0);
+    cr_assert_eq(t.assignee_id, a3.user.id);
+    cr_assert(has_event(n.id, "assigned", "agent disabled"));
+    cr_assert_eq(store_ticket_get(fx.db, ids[4], &t), 0);
     cr_assert_eq(t.assignee_id, a3.user.id);
 }
 
