@@ -268,10 +268,12 @@ int routing_macro_update(struct db *db, const struct auth_actor *a, int64_t id, 
     int64_t now = fd_now_ms();
     m.updated_by = a->user.id;
     m.updated_at = now;
-    if ((rc = store_macro_update(db, &m)) ||
-        (rc = routing__event(db, 0, a->user.id, "macro_changed",
-                             json_pack("{s:o, s:o}", "before", before, "after", macro_json(&m)),
-                             now)) ||
+    json_t *change = json_pack("{s:o, s:o}", "before", before, "after", macro_json(&m));
+    if ((rc = store_macro_update(db, &m))) {
+        json_decref(change);
+        goto out;
+    }
+    if ((rc = routing__event(db, 0, a->user.id, "macro_changed", change, now)) ||
         (rc = db_commit(db)))
         goto out;
     *out = macro_json(&m);

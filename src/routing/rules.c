@@ -614,10 +614,12 @@ int routing_rule_update(struct db *db, const struct auth_actor *a, int64_t id, j
     int64_t now = fd_now_ms();
     r.updated_by = a->user.id;
     r.updated_at = now;
-    if ((rc = store_routing_rule_update(db, &r)) ||
-        (rc = routing__event(db, 0, a->user.id, "routing_rule_changed",
-                             json_pack("{s:o, s:o}", "before", before, "after", rule_json(&r)),
-                             now)) ||
+    json_t *change = json_pack("{s:o, s:o}", "before", before, "after", rule_json(&r));
+    if ((rc = store_routing_rule_update(db, &r))) {
+        json_decref(change);
+        goto out;
+    }
+    if ((rc = routing__event(db, 0, a->user.id, "routing_rule_changed", change, now)) ||
         (rc = db_commit(db)))
         goto out;
     *out = rule_json(&r);
