@@ -20,6 +20,7 @@
 #include "kb/kb.h"
 #include "kb/search.h"
 #include "mail/mail.h"
+#include "routing/routing.h"
 
 #include <curl/curl.h>
 #include "store/store.h"
@@ -72,6 +73,8 @@ enum {
     OPT_PW_STDIN,
     OPT_HELP,
     OPT_KB_EDITOR,
+    OPT_VIP_LEVEL,
+    OPT_LANGUAGE,
     OPT_KB_DIR,
     OPT_URL,
     OPT_ADDRESS,
@@ -553,14 +556,15 @@ static int print_user(void *ctx, const struct user_rec *u)
 static int cmd_user(int argc, char **argv)
 {
     static const char *help =
-        "Usage: frontdesk user <add|list|disable|enable|passwd> [options]\n\n"
+        "Usage: frontdesk user <add|list|disable|enable|passwd|attrs> [options]\n\n"
         "  add      --email E --name N --role customer|agent|supervisor|admin\n"
         "           [--department SLUG] [--tier 1|2|3] [--kb-editor] --password-stdin\n"
         "           (--kb-editor: the agent may edit the help center)\n"
         "  list     lists every user\n"
         "  disable  --email E   (also ends the user's sessions)\n"
         "  enable   --email E\n"
-        "  passwd   --email E --password-stdin\n\n"
+        "  passwd   --email E --password-stdin\n"
+        "  attrs    --email E [--vip-level 0-5] [--language TAG|\"\"]  (used by routing rules)\n\n"
         "Common: --data-dir DIR, --config FILE. Passwords are read from standard input\n"
         "(one line) so that they never appear in the process list or shell history.\n"
         "Departments: account, deposits, trading, technical, kyc.\n";
@@ -570,7 +574,7 @@ static int cmd_user(int argc, char **argv)
     }
     const char *sub = argv[1];
     if (strcmp(sub, "add") && strcmp(sub, "list") && strcmp(sub, "disable") &&
-        strcmp(sub, "enable") && strcmp(sub, "passwd")) {
+        strcmp(sub, "enable") && strcmp(sub, "passwd") && strcmp(sub, "attrs")) {
         fprintf(stderr, "frontdesk user: unknown subcommand \"%s\"\n\n%s", sub, help);
         return 2;
     }
@@ -583,13 +587,16 @@ static int cmd_user(int argc, char **argv)
                                          {"tier", required_argument, 0, OPT_TIER},
                                          {"password-stdin", no_argument, 0, OPT_PW_STDIN},
                                          {"kb-editor", no_argument, 0, OPT_KB_EDITOR},
+                                         {"vip-level", required_argument, 0, OPT_VIP_LEVEL},
+                                         {"language", required_argument, 0, OPT_LANGUAGE},
                                          {"help", no_argument, 0, OPT_HELP},
                                          {0, 0, 0, 0}};
     struct common c;
     if (load_config(&c, argc, argv))
         return 2;
     const char *email = NULL, *name = NULL, *role = "customer", *dept = NULL;
-    int tier = 0, pw_stdin = 0, kb_editor = 0, ch;
+    int tier = 0, pw_stdin = 0, kb_editor = 0, ch, vip_level = -1;
+    const char *language = NULL;
     optind = 2;
     while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (ch) {
@@ -608,6 +615,14 @@ static int cmd_user(int argc, char **argv)
             break;
         case OPT_PW_STDIN: pw_stdin = 1; break;
         case OPT_KB_EDITOR: kb_editor = 1; break;
+        case OPT_VIP_LEVEL:
+            if (strlen(optarg) != 1 || optarg[0] < '0' || optarg[0] > '5') {
+                fprintf(stderr, "frontdesk user: --vip-level must be from 0 to 5\n");
+                return 2;
+            }
+            vip_level = optarg[0] - '0';
+            break;
+        case OPT_LANGUAGE: language = optarg; break;
         default:
             if (parse_common(&c, ch, optarg) != 0)
                 return 2;
@@ -651,6 +666,10 @@ static int cmd_user(int argc, char **argv)
             printf("added user %lld %s (%s)\n", (long long)u.id, u.email, fd_role_name(u.role));
     } else if (strcmp(sub, "list") == 0) {
         rc = store_user_list(db, 0, print_user, NULL);
+    } else if (strcmp(sub, "attrs") == 0) {
+        rc = routing_user_set_attrs(db, NULL, email, vip_level, language, &err);
+        if (rc == 0)
+            printf("attributes changed for %s\n", email);
     } else if (strcmp(sub, "passwd") == 0) {
         rc = auth_user_set_password(db, email, pw, &err);
         if (rc == 0)
@@ -658,6 +677,8 @@ static int cmd_user(int argc, char **argv)
     } else {
         int disable = strcmp(sub, "disable") == 0;
         rc = auth_user_set_disabled(db, email, disable, &err);
+        if (rc == 0 && disable) /* their open tickets go to other agents */
+            rc = routing_agent_release_email(db, email, NULL);
         if (rc == 0)
             printf("%s %s\n", disable ? "disabled" : "enabled", email);
     }

@@ -59,5 +59,6 @@ void api_mail_register(size_t mail_max);
 void api_chat_register(size_t attachment_max);
 void api_complaints_register(void);
 void api_sla_register(void);
+void api_routing_register(void);
 
 #endif

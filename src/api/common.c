@@ -391,6 +391,7 @@ void api_register(size_t attachment_max, size_t mail_max)
     api_directory_register();
     api_kb_register();
     api_chat_register(attachment_max);
+    api_routing_register();
     api_help_register();
     api_complaints_register();
     api_sla_register();

@@ -8,6 +8,7 @@
 #include "../core/timeutil.h"
 #include "../core/xalloc.h"
 #include "../mail/mail.h"
+#include "../routing/routing.h"
 #include "../store/store.h"
 #include "../sla/sla.h"
 #include "../tickets/tickets.h"
@@ -697,7 +698,9 @@ int chat_agent_set_status(struct db *db, const struct auth_actor *a, const char 
         cap = capacity;
     int64_t now = fd_now_ms();
     if ((rc = store_agent_presence_set(db, a->user.id, status, cap, now)) ||
-        (rc = agent_event(db, a->user.id, status, cap, now)) || (rc = db_commit(db)))
+        (rc = agent_event(db, a->user.id, status, cap, now)) ||
+        (rc = routing_agent_availability(db, a->user.id, status, a->user.id, NULL)) ||
+        (rc = db_commit(db)))
         goto out;
 out:
     db_rollback(db);

@@ -335,6 +335,7 @@ int mail_intake(struct db *db, const struct mail_config *cfg, const char *raw, s
             in.tags[in.ntags++] = "auto-reply";
         if (m.parse_error)
             in.tags[in.ntags++] = "unparsed-mail";
+        in.recipient = address ? address : m.nrecipients ? m.recipients[0].email : NULL;
         rc = tickets_create_in_txn(db, &actor, "email", &in, t, &msg, err);
         snprintf(rec.status, sizeof(rec.status), "ticket");
         new_ticket = 1;

@@ -5,6 +5,7 @@
 #include "../core/err.h"
 #include "../core/timeutil.h"
 #include "../sla/sla.h"
+#include "../routing/routing.h"
 #include "../store/store.h"
 
 #include <jansson.h>
@@ -163,7 +164,10 @@ static int create_impl(struct db *db, const struct auth_actor *a, const struct t
     if ((rc = event(db, t->id, a->user.id, "created", NULL, after, now)))
         goto out;
     if ((rc = event(db, t->id, a->user.id, "message_added", NULL,
-                    json_pack("{s:I, s:b}", "message_id", (json_int_t)m.id, "internal", 0), now)) ||
+                    json_pack("{s:I, s:b}", "message_id", (json_int_t)m.id, "internal", 0), now)))
+        goto out;
+    /* Routing may change department, priority and tier; the SLA clocks follow from them. */
+    if ((rc = routing_ticket_created(db, t, in->body, in->recipient)) ||
         (rc = sla_ticket_changed(db, t->id, now)))
         goto out;
     if (!in_txn && (rc = db_commit(db)))

@@ -33,7 +33,8 @@ struct ticket_input {
     const char *exchange_uid, *txid, *asset, *network, *amount, *order_id;
     const char *tags[FD_TAGS_MAX];
     int ntags;
-    int64_t follow_up_of; /* channels only (tickets_create_in_txn): link to this ticket */
+    int64_t follow_up_of;  /* channels only (tickets_create_in_txn): link to this ticket */
+    const char *recipient; /* mail: the department address it came to (routing rules) */
 };
 
 struct ticket_patch {

@@ -13,6 +13,7 @@ import { canEditKb, kbListView, kbEditView } from './kb_editor.js';
 import { initAgentChat, stopAgentChat, chatsView, updateNavCount } from './agent-chat.js';
 import { agentComplaintsView, ticketEscalationPanel } from './complaints.js';
 import { initSla, slaNavLinks, slaView } from './agent-sla.js';
+import { canAdminRouting, routingView, macroPanel } from './agent-routing.js';
 
 const main = document.getElementById('main');
 const bar = document.getElementById('topbar');
@@ -65,6 +66,7 @@ function renderTopbar() {
   const links = isStaff(state.user) ? [[state.queueHash, 'Queue'], ['#/chats', 'Chats'], ['#/complaints', 'Complaints']] : [];
   if (isStaff(state.user) && canEditKb(state.user)) links.push(['#/kb', 'Help center']);
   if (isStaff(state.user)) links.push(...slaNavLinks(state.user));
+  if (canAdminRouting(state.user)) links.push(['#/routing', 'Routing']);
   mount(bar, topbar({ product: 'Agent console', user: state.user, onSignOut: signOut, links }));
   if (isStaff(state.user)) updateNavCount();
   const p0 = parseHash().path[0];
@@ -541,6 +543,7 @@ async function ticketView(ref) {
           h('p', { class: 'requester' }, h('strong', { text: req.name || '—' }), h('br'),
             h('span', { class: 'muted break', text: req.email || '' }))),
         h('section', { class: 'card' }, h('h2', { class: 'h3', text: 'Properties' }), propertiesForm(t, rerenderFn)),
+        macroPanel(t, rerenderFn),
         h('section', { class: 'card' },
           h('h2', { class: 'h3', text: 'Exchange details' }),
           ex || h('p', { class: 'muted', text: 'No UID, asset or transaction given.' })),
@@ -580,6 +583,9 @@ async function route(keepFocus = false) {
     } else if (path[0] === 'sla') {
       renderTopbar();
       view = await slaView(path, { go, flash, takeFlash, deptName });
+    } else if (path[0] === 'routing' && canAdminRouting(state.user)) {
+      renderTopbar();
+      view = await routingView({ go, flash, takeFlash, departments: state.departments || [] }).catch((e) => h('section', null, h('h1', { text: 'Routing' }), flashBox(e.message, 'error')));
     } else if (path[0] === 'kb' && canEditKb(state.user)) {
       renderTopbar();
       const ctx = { go, flash, takeFlash };
