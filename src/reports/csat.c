@@ -310,7 +310,7 @@ static int survey_event(void *ctx, const struct event_rec *e)
             char *text = xasprintf(
                 "Hello %s,\n\nYour request %s (\"%s\") has been marked solved.\n\n"
                 "How did we do? Rate our help from 1 to 5 (one click, no sign-in needed):\n"
-                "%s/support/csat.html#%s\n\nThe link works once. If the problem is not "
+                "%s/support#/csat/%s\n\nThe link works once. If the problem is not "
                 "solved, simply reply to this email and the request reopens.\n\n"
                 "Frontdesk staff will never ask for your password, 2FA codes, seed phrase or "
                 "private keys, and will never ask you to move funds.\n",

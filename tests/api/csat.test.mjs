@@ -29,7 +29,7 @@ async function surveyFor(email, ref) {
     /How did we do/.test(m.body.replace(/=\r?\n/g, '')) && m.header('Subject').includes(ref)), 15000);
   const m = ms.find((x) => x.envelope.rcpt_tos.includes(email) && /How did we do/.test(x.body.replace(/=\r?\n/g, '')));
   const body = m.body.replace(/=\r?\n/g, '');
-  const tok = body.match(/\/support\/csat\.html#(\d+\.[0-9a-f]{32}\.[0-9a-f]{64})/);
+  const tok = body.match(/\/support#\/csat\/(\d+\.[0-9a-f]{32}\.[0-9a-f]{64})/);
   assert.ok(tok, 'the survey mail carries a csat link: ' + body.slice(0, 400));
   return { mail: m, token: tok[1] };
 }

@@ -11,6 +11,7 @@ import {
 } from './ui.js';
 import { canEditKb, kbListView, kbEditView } from './kb_editor.js';
 import { initAgentChat, stopAgentChat, chatsView, updateNavCount } from './agent-chat.js';
+import { canSeeReports, reportsView, csatPanel } from './agent-reports.js';
 
 const main = document.getElementById('main');
 const bar = document.getElementById('topbar');
@@ -62,10 +63,11 @@ async function loadDirectory() {
 function renderTopbar() {
   const links = isStaff(state.user) ? [[state.queueHash, 'Queue'], ['#/chats', 'Chats']] : [];
   if (isStaff(state.user) && canEditKb(state.user)) links.push(['#/kb', 'Help center']);
+  if (canSeeReports(state.user)) links.push(['#/reports', 'Reports']);
   mount(bar, topbar({ product: 'Agent console', user: state.user, onSignOut: signOut, links }));
   if (isStaff(state.user)) updateNavCount();
   const p0 = parseHash().path[0];
-  const section = p0 === 'kb' ? '#/kb' : p0 === 'queue' ? state.queueHash : p0 === 'chats' ? '#/chats' : null;
+  const section = p0 === 'kb' ? '#/kb' : p0 === 'queue' ? state.queueHash : p0 === 'chats' ? '#/chats' : p0 === 'reports' ? '#/reports' : null;
   for (const a of bar.querySelectorAll('.topnav a')) {
     if (section && a.getAttribute('href') === section) a.setAttribute('aria-current', 'page');
   }
@@ -541,6 +543,7 @@ async function ticketView(ref) {
         h('section', { class: 'card' },
           h('h2', { class: 'h3', text: 'Exchange details' }),
           ex || h('p', { class: 'muted', text: 'No UID, asset or transaction given.' })),
+        csatPanel(t),
         relatedPanel(t, rel.v && rel.v.tickets, rel.e && rel.e.message),
         eventsPanel(ev.v && ev.v.events, ev.e && ev.e.message))));
 }
@@ -567,6 +570,9 @@ async function route(keepFocus = false) {
     if (path[0] === 'tickets' && path[1]) {
       renderTopbar();
       view = await ticketView(path[1]);
+    } else if (path[0] === 'reports' && canSeeReports(state.user)) {
+      renderTopbar();
+      view = await reportsView();
     } else if (path[0] === 'chats') {
       renderTopbar();
       view = chatsView();
