@@ -61,7 +61,7 @@ static int add_sample(void *ctx, const struct report_sample *s)
     snprintf(x->department, sizeof(x->department), "%s", s->department);
     snprintf(x->channel, sizeof(x->channel), "%s", s->channel);
     snprintf(x->priority, sizeof(x->priority), "%s", s->priority);
-    x->ms = s->end - s->start;
+    x->ms = reports_elapsed(s->department_id, s->start, s->end);
     return 0;
 }
 
@@ -191,13 +191,13 @@ int reports_expect(struct db *db, const char *department, const char *channel, c
         return rc;
     char at[32], text[256];
     fd_iso8601(f.computed_at, at, sizeof(at));
-    json_t *j =
-        json_pack("{s:o, s:o, s:o, s:s, s:I, s:i, s:i, s:b, s:s}", "department",
-                  department ? json_string(department) : json_null(), "channel",
-                  channel ? json_string(channel) : json_null(), "priority",
-                  priority ? json_string(priority) : json_null(), "basis", f.basis, "samples",
-                  (json_int_t)f.n, "window_days", REPORTS_EXPECT_WINDOW_DAYS, "min_samples",
-                  REPORTS_EXPECT_MIN_SAMPLES, "business_hours", 0, "computed_at", at);
+    json_t *j = json_pack("{s:o, s:o, s:o, s:s, s:I, s:i, s:i, s:b, s:s}", "department",
+                          department ? json_string(department) : json_null(), "channel",
+                          channel ? json_string(channel) : json_null(), "priority",
+                          priority ? json_string(priority) : json_null(), "basis", f.basis,
+                          "samples", (json_int_t)f.n, "window_days", REPORTS_EXPECT_WINDOW_DAYS,
+                          "min_samples", REPORTS_EXPECT_MIN_SAMPLES, "business_hours",
+                          reports_business_hours(), "computed_at", at);
     if (f.p50 >= 0) {
         json_object_set_new(j, "p50_minutes", json_integer(reports_minutes(f.p50)));
         json_object_set_new(j, "p90_minutes", json_integer(reports_minutes(f.p90)));

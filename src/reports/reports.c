@@ -315,13 +315,13 @@ static int durations(struct db *db, const struct report_query *q, int resolution
     json_array_append_new(columns, json_string("p50"));
     json_array_append_new(columns, json_string("p90"));
     for (size_t i = 0; i < s.n; i++)
-        all[i] = s.v[i].end - s.v[i].start;
+        all[i] = reports_elapsed(s.v[i].department_id, s.v[i].start, s.v[i].end);
     for (size_t d = 0; d < nd; d++) {
         int64_t lo = q->from + (int64_t)d * REPORTS_DAY_MS, hi = lo + REPORTS_DAY_MS;
         size_t n = 0;
         for (size_t i = 0; i < s.n; i++)
             if (s.v[i].end >= lo && s.v[i].end < hi)
-                day[n++] = s.v[i].end - s.v[i].start;
+                day[n++] = all[i];
         int64_t p50 = reports_percentile(day, n, 50), p90 = reports_percentile(day, n, 90);
         json_array_append_new(rows, json_pack("[o, o, o]", day_cell(q, d), minutes_or_null(p50),
                                               minutes_or_null(p90)));
@@ -330,8 +330,9 @@ static int durations(struct db *db, const struct report_query *q, int resolution
     if (s.n) {
         int64_t p50 = reports_percentile(all, s.n, 50), p90 = reports_percentile(all, s.n, 90);
         snprintf(note, sizeof(note),
-                 "%zu tickets; over the whole period p50 %lld and p90 %lld minutes (wall-clock)",
-                 s.n, (long long)reports_minutes(p50), (long long)reports_minutes(p90));
+                 "%zu tickets; over the whole period p50 %lld and p90 %lld minutes (%s)", s.n,
+                 (long long)reports_minutes(p50), (long long)reports_minutes(p90),
+                 reports_business_hours() ? "business hours" : "wall-clock");
         json_object_set_new(r, "summary",
                             json_pack("{s:I, s:I, s:I}", "tickets", (json_int_t)s.n, "p50",
                                       (json_int_t)reports_minutes(p50), "p90",

@@ -14,8 +14,9 @@
  *
  * No HTTP here. Functions take a struct db and return FD_E codes; who may call them is
  * checked by the caller with auth.h (reports: supervisors and admins). Times are Unix
- * ms from fd_now_ms(); days are UTC days. Durations are wall-clock minutes (business
- * hours come with the SLA calendar). Thread-safe: the expectation cache has a mutex.
+ * ms from fd_now_ms(); days are UTC days. Durations are business minutes when a business
+ * calendar is set (hours.c, src/sla/calendar.h), else wall-clock minutes. Thread-safe: the
+ * expectation cache has a mutex.
  */
 #include <jansson.h>
 #include <stddef.h>
@@ -25,6 +26,7 @@ struct db;
 struct fd_error;
 struct auth_actor;
 struct mail_config;
+struct sla_calendar;
 
 #define REPORTS_DAY_MS 86400000LL
 #define REPORTS_MAX_DAYS 366
@@ -48,6 +50,22 @@ void reports_day_format(int64_t ms, char *out, size_t n);
 int reports_day_parse(const char *s, int64_t *out);
 /* "20 minutes", "2 hours", "3 days": a duration rounded up to its unit. */
 void reports_duration_text(int64_t minutes, char *out, size_t n);
+
+/* ---- business hours (hours.c) ---- */
+
+/*
+ * Sets the business calendar durations of department_id are measured with (0 = the
+ * default for departments without their own). Takes ownership of cal. Call at start-up
+ * or when an admin changes calendars (the SLA module's department calendars); until one is
+ * set, durations are wall-clock. Drops the expectation cache. Returns 0 or FD_ELIMIT.
+ */
+int reports_calendar_set(int64_t department_id, struct sla_calendar *cal);
+/* Frees every calendar (shutdown, tests). No reader may run concurrently. */
+void reports_calendars_clear(void);
+/* 1 when durations are measured in business hours (a calendar is set). */
+int reports_business_hours(void);
+/* Business (or wall-clock) milliseconds from start to end for a ticket of the department. */
+int64_t reports_elapsed(int64_t department_id, int64_t start, int64_t end);
 
 /* ---- reports ---- */
 

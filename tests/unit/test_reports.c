@@ -4,6 +4,7 @@
 #include "core/timeutil.h"
 #include "helpers.h"
 #include "reports/reports.h"
+#include "sla/calendar.h"
 #include "store/store_reports.h"
 #include "tickets/tickets.h"
 
@@ -225,4 +226,50 @@ Test(csat, token_is_signed_and_single_use)
     cr_assert_str_eq(r.comment, "good");
     cr_assert_neq(r.token_used_at, 0);
     csat_rec_release(&r);
+}
+
+TestSuite(hours, .init = setup, .fini = teardown);
+
+Test(hours, durations_in_business_hours_of_the_department)
+{
+    /* Mon-Fri 09:00-17:00 UTC for deposits; a ticket opened Friday 16:50 and answered
+     * Monday 09:10 waited 20 business minutes (not 2 days and 20 minutes). */
+    struct sla_calendar *cal = sla_calendar_new();
+    struct fd_error err = {0};
+    for (int d = 1; d <= 5; d++)
+        cr_assert_eq(sla_calendar_add_hours(cal, d, 9 * 60, 17 * 60, &err), 0);
+    struct department_rec dep;
+    cr_assert_eq(store_department_by_slug(fx.db, "deposits", &dep), 0);
+    cr_assert_eq(reports_calendar_set(dep.id, cal), 0);
+    cr_assert(reports_business_hours());
+
+    struct auth_actor cust = fixture_actor(&fx, "c@x.test", ROLE_CUSTOMER, NULL, 0);
+    struct auth_actor agent = fixture_actor(&fx, "d@x.test", ROLE_AGENT, "deposits", 1);
+    struct auth_actor tagent = fixture_actor(&fx, "t@x.test", ROLE_AGENT, "trading", 1);
+    int64_t fri = 1794588600000LL;                  /* 2026-11-13T16:50:00Z, a Friday */
+    int64_t weekend = (2 * 24 * 60 + 16 * 60 + 20); /* to Monday 09:10 */
+    for (int i = 0; i < 3; i++)
+        answered(&cust, &agent, "deposits", fri, weekend);
+    cr_assert_eq(reports_elapsed(dep.id, fri, fri + weekend * MIN), 20 * MIN);
+    /* Trading has no calendar of its own and there is no default: wall-clock. */
+    answered(&cust, &tagent, "trading", fri, weekend);
+
+    json_t *j;
+    fd_clock_set(fri + weekend * MIN + 1);
+    cr_assert_eq(reports_expect(fx.db, "deposits", NULL, NULL, &j, &err), 0);
+    cr_assert_str_eq(json_string_value(json_object_get(j, "basis")), "exact");
+    cr_assert_eq(json_integer_value(json_object_get(j, "p50_minutes")), 20);
+    cr_assert(json_is_true(json_object_get(j, "business_hours")));
+    json_decref(j);
+
+    struct report_query q;
+    cr_assert_eq(reports_query_parse(fx.db, "2026-11-16", "2026-11-16", NULL, &q, &err), 0);
+    cr_assert_eq(reports_build(fx.db, "first-reply", &q, &j), 0);
+    json_t *row = json_array_get(json_object_get(j, "rows"), 0);
+    cr_assert_eq(json_integer_value(json_array_get(row, 1)), 20);
+    cr_assert_eq(json_integer_value(json_array_get(row, 2)), weekend, "trading: wall-clock");
+    cr_assert(strstr(json_string_value(json_object_get(j, "note")), "business hours"));
+    json_decref(j);
+    reports_calendars_clear();
+    cr_assert_not(reports_business_hours());
 }

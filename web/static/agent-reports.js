@@ -164,7 +164,7 @@ export async function reportsView() {
   const cards = await Promise.all(REPORTS.map((n) => reportCard(n, q)));
   return h('section', { class: 'reports-page' },
     h('h1', { text: 'Reports' }),
-    h('p', { class: 'muted', text: 'Daily figures; the default period is the last 30 days. Times are wall-clock minutes.' }),
+    h('p', { class: 'muted', text: 'Daily figures (UTC days); the default period is the last 30 days. Each chart says how its times are measured.' }),
     form,
     h('div', { class: 'report-grid' }, cards));
 }
