@@ -174,7 +174,9 @@ int csat_answer_token(struct db *db, const char *token, int rating, const char *
 
 int csat_token_lookup(struct db *db, const char *token, json_t **out)
 {
-    int rc = db_begin_write(db); /* may create the key on a fresh database */
+    /* A read transaction: a token only checks out when its survey row exists, and the
+     * key was created together with the first row. */
+    int rc = db_begin_read(db);
     if (rc)
         return rc;
     struct csat_rec r;
@@ -186,7 +188,6 @@ int csat_token_lookup(struct db *db, const char *token, json_t **out)
                          r.comment ? json_string(r.comment) : json_null(), "used",
                          r.token_used_at != 0);
         csat_rec_release(&r);
-        rc = db_commit(db);
     }
     db_rollback(db);
     return rc;
