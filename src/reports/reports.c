@@ -429,9 +429,14 @@ static int csat(struct db *db, const struct report_query *q, json_t *r)
     } else {
         json_object_set_new(sum, "response_rate", json_null());
     }
-    snprintf(note, sizeof(note),
-             "%s from %lld answers in the period; %s of the tickets first solved in the period",
-             avg, (long long)a.n, rate);
+    if (a.n)
+        snprintf(note, sizeof(note),
+                 "%s from %lld answers in the period; %s of the tickets first solved in the "
+                 "period",
+                 avg, (long long)a.n, rate);
+    else
+        snprintf(note, sizeof(note),
+                 "no answers in the period; %s of the tickets first solved in the period", rate);
     json_object_set_new(r, "summary", sum);
     json_object_set_new(r, "note", json_string(note));
     free(s.v);

@@ -17,7 +17,8 @@ const COLORS = ['#2563eb', '#16a34a', '#d97706', '#dc2626', '#7c3aed', '#0891b2'
 const NS = 'http://www.w3.org/2000/svg';
 const W = 640;
 const H = 240;
-const PAD = { l: 44, r: 12, t: 12, b: 34 };
+const PAD = { l: 44, r: 16, t: 22, b: 30 };
+const SVG_STYLE = 'display:block;width:100%;max-width:720px;height:auto';
 
 export const canSeeReports = (u) => !!u && (u.role === 'supervisor' || u.role === 'admin');
 
@@ -46,7 +47,7 @@ function frame(r, ymax) {
     g.append(s('line', { x1: PAD.l, x2: W - PAD.r, y1: y, y2: y, stroke: '#e5e7eb' }),
       s('text', { x: PAD.l - 6, y: y + 4, 'text-anchor': 'end' }, String(Math.round(ymax * f * 100) / 100)));
   }
-  g.append(s('text', { x: 4, y: PAD.t + 4, 'font-size': 10 }, r.unit));
+  g.append(s('text', { x: 4, y: 12, 'font-size': 11 }, r.unit));
   return g;
 }
 
@@ -57,11 +58,14 @@ function lineChart(r) {
   const y0 = H - PAD.b;
   const x = (i) => PAD.l + (rows.length <= 1 ? (W - PAD.l - PAD.r) / 2 : (i * (W - PAD.l - PAD.r)) / (rows.length - 1));
   const y = (v) => y0 - (v / ymax) * (y0 - PAD.t);
-  const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, width: '100%', role: 'img', class: 'report-chart', 'aria-label': r.title, 'data-chart': 'line' });
+  const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, width: '100%', role: 'img', class: 'report-chart', 'aria-label': r.title, 'data-chart': 'line', style: SVG_STYLE });
   svg.append(frame(r, ymax));
   const labels = s('g', { 'font-size': 11, fill: '#4b5563', 'text-anchor': 'middle' });
   const picks = new Set([0, Math.floor((rows.length - 1) / 2), rows.length - 1]);
-  for (const i of picks) if (rows[i]) labels.append(s('text', { x: x(i), y: H - 12 }, String(rows[i][0])));
+  for (const i of picks) {
+    const anchor = rows.length > 1 && i === 0 ? 'start' : rows.length > 1 && i === rows.length - 1 ? 'end' : 'middle';
+    if (rows[i]) labels.append(s('text', { x: x(i), y: H - 10, 'text-anchor': anchor }, String(rows[i][0])));
+  }
   svg.append(labels);
   series.forEach((name, k) => {
     const color = COLORS[k % COLORS.length];
@@ -88,7 +92,7 @@ function barChart(r) {
   const y0 = H - PAD.b;
   const slot = (W - PAD.l - PAD.r) / Math.max(1, rows.length);
   const bw = Math.max(2, (slot * 0.7) / Math.max(1, series.length));
-  const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, width: '100%', role: 'img', class: 'report-chart', 'aria-label': r.title, 'data-chart': 'bar' });
+  const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, width: '100%', role: 'img', class: 'report-chart', 'aria-label': r.title, 'data-chart': 'bar', style: SVG_STYLE });
   svg.append(frame(r, ymax));
   rows.forEach((row, i) => {
     const left = PAD.l + i * slot + slot * 0.15;
@@ -98,7 +102,7 @@ function barChart(r) {
       svg.append(s('rect', { x: (left + k * bw).toFixed(1), y: (y0 - hgt).toFixed(1), width: (bw - 1).toFixed(1), height: hgt.toFixed(1), fill: COLORS[k % COLORS.length], class: 'bar' },
         s('title', null, `${row[0]} · ${name}: ${v}`)));
     });
-    svg.append(s('text', { x: (PAD.l + i * slot + slot / 2).toFixed(1), y: H - 12, 'text-anchor': 'middle', 'font-size': 11, fill: '#4b5563' }, String(row[0])));
+    svg.append(s('text', { x: (PAD.l + i * slot + slot / 2).toFixed(1), y: H - 10, 'text-anchor': 'middle', 'font-size': 11, fill: '#4b5563' }, String(row[0])));
   });
   return svg;
 }
@@ -111,7 +115,7 @@ function dataTable(r) {
 
 function legend(r) {
   if (r.chart === 'table' || r.columns.length <= 2) return null;
-  return h('ul', { class: 'report-legend' }, r.columns.slice(1).map((c, k) =>
+  return h('ul', { class: 'report-legend', style: 'list-style:none;display:flex;flex-wrap:wrap;gap:4px 14px;padding:0;margin:6px 0 0' }, r.columns.slice(1).map((c, k) =>
     h('li', null, s('svg', { width: 12, height: 12, 'aria-hidden': 'true' }, s('rect', { width: 12, height: 12, fill: COLORS[k % COLORS.length] })), ' ' + c)));
 }
 
@@ -133,13 +137,14 @@ async function reportCard(name, q) {
   }
   const chart = r.chart === 'bar' ? barChart(r) : r.chart === 'line' ? lineChart(r) : dataTable(r);
   const csv = `/api/v1/reports/${name}?${queryString(q, { format: 'csv' })}`;
-  card.append(
-    h('div', { class: 'report-head' },
+  card.append(...[
+    h('div', { class: 'report-head', style: 'display:flex;justify-content:space-between;align-items:center;gap:8px' },
       h('h2', { class: 'h3', text: r.title }),
       h('a', { class: 'btn btn-ghost btn-sm', href: csv, download: `${name}.csv`, 'data-testid': 'csv', text: 'Download CSV' })),
-    r.note ? h('p', { class: 'muted report-note', text: r.note }) : null,
+    r.note ? h('p', { class: 'muted report-note', style: 'font-size:13px', text: r.note }) : null,
     chart, legend(r),
-    r.chart === 'table' ? null : h('details', null, h('summary', { text: 'Data' }), dataTable(r)));
+    r.chart === 'table' ? null : h('details', null, h('summary', { text: 'Data' }), dataTable(r)),
+  ].filter(Boolean));
   return card;
 }
 
@@ -153,7 +158,8 @@ export async function reportsView() {
   const to = h('input', { type: 'date', name: 'to', value: q.to || '' });
   const dept = select('department', [['', 'All departments'], ...depts.map((d) => [d.slug, d.name])], q.department || '');
   from.id = 'rep-from'; to.id = 'rep-to'; dept.id = 'rep-dept';
-  const form = h('form', { class: 'report-filters', 'aria-label': 'Report period' },
+  dept.style.width = 'auto';
+  const form = h('form', { class: 'report-filters', 'aria-label': 'Report period', style: 'display:flex;flex-wrap:wrap;align-items:center;gap:6px 8px;margin:0 0 16px' },
     h('label', { for: 'rep-from', text: 'From ' }), from, h('label', { for: 'rep-to', text: ' To ' }), to,
     h('label', { for: 'rep-dept', text: ' Department ' }), dept, ' ',
     h('button', { type: 'submit', class: 'btn btn-secondary btn-sm', text: 'Apply' }));
@@ -166,7 +172,7 @@ export async function reportsView() {
     h('h1', { text: 'Reports' }),
     h('p', { class: 'muted', text: 'Daily figures (UTC days); the default period is the last 30 days. Each chart says how its times are measured.' }),
     form,
-    h('div', { class: 'report-grid' }, cards));
+    h('div', { class: 'report-grid', style: 'display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,520px),1fr));gap:16px;align-items:start' }, cards));
 }
 
 /** The customer's rating on the agent's ticket page. */

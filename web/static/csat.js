@@ -113,7 +113,8 @@ export function csatLinkView(token) {
   tokenRequest('GET', token).then((s) => {
     card.replaceChildren(h('p', { text: `Your request ${s.reference}` }));
     if (s.used) {
-      card.append(s.rating ? thanks(s) : null, h('p', { class: 'muted', text: 'This survey link has already been used. Sign in to change your rating.' }));
+      if (s.rating) card.append(thanks(s));
+      card.append(h('p', { class: 'muted', text: 'This survey link has already been used. Sign in to change your rating.' }));
       return;
     }
     card.append(ratingForm({
