@@ -54,6 +54,7 @@ int store_reports_first_replies(struct db *db, int64_t from, int64_t to, int64_t
             "SELECT " SAMPLE_COLS ", min(m.created_at) " SAMPLE_FROM
             "JOIN messages m ON m.ticket_id = t.id JOIN users u ON u.id = m.author_id "
             "WHERE m.internal = 0 AND u.role <> 'customer' AND (? = 0 OR t.department_id = ?) "
+            "AND m.created_at < ? AND t.created_at < ? "
             "AND m.id > (SELECT min(m2.id) FROM messages m2 WHERE m2.ticket_id = "
             "t.id) " SAMPLE_GROUP "HAVING min(m.created_at) >= ? AND min(m.created_at) < ? "
             "ORDER BY t.id",
@@ -61,8 +62,12 @@ int store_reports_first_replies(struct db *db, int64_t from, int64_t to, int64_t
         return FD_EDB;
     db_bind_int64(st, 1, department_id);
     db_bind_int64(st, 2, department_id);
-    db_bind_int64(st, 3, from);
+    /* Messages after the period cannot be a first reply inside it (a smaller minimum
+     * would be before them), so they are left out early. */
+    db_bind_int64(st, 3, to);
     db_bind_int64(st, 4, to);
+    db_bind_int64(st, 5, from);
+    db_bind_int64(st, 6, to);
     return run_samples(st, 7, cb, ctx);
 }
 

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, Client } from '../lib/server.mjs';
+import { startServer, Client, cli } from '../lib/server.mjs';
 import { startSmtpSink } from '../lib/mailservers.mjs';
 
 const T0 = Date.parse('2026-11-10T09:00:00Z');
@@ -166,4 +166,23 @@ test('an open ticket cannot be rated yet', async () => {
   assert.equal(g.json.eligible, false);
   isErr(await put(custA, `/api/v1/tickets/${ref}/csat`, { rating: 5 }), 409);
   isErr(await put(new Client(srv.url), `/api/v1/tickets/${ref}/csat`, { rating: 5 }), 401);
+});
+
+test('the acknowledgement of an email ticket says how fast we usually reply (from real replies)', async () => {
+  // Earlier tests answered four deposits tickets at once: 0 minutes for the department.
+  const a = srv.addUser({ email: 'ada@fd-csat.test', name: 'Ada Admin', role: 'admin' });
+  const tok = cli(['token', 'create', '--email', a.email, '--name', 'mailgate', '--scopes', 'mail:ingest',
+    '--data-dir', srv.dataDir]).trim();
+  const raw = ['From: Eve <eve@cust-csat.test>', 'To: deposits@frontdesk.test', 'Subject: Where is my deposit',
+    'Message-ID: <csat-ack-1@cust.test>', 'Date: Tue, 10 Nov 2026 09:00:00 +0000', 'MIME-Version: 1.0',
+    'Content-Type: text/plain; charset=utf-8', '', 'My deposit has not arrived.', ''].join('\r\n');
+  const res = await fetch(srv.url + '/api/v1/mail/inbound', {
+    method: 'POST', body: raw, headers: { authorization: 'Bearer ' + tok, 'content-type': 'message/rfc822' },
+  });
+  assert.equal(res.status, 201, await res.text());
+  const ms = await sink.waitForMessages((all) => all.some((m) => m.envelope.rcpt_tos.includes('eve@cust-csat.test')), 15000);
+  const ack = ms.find((m) => m.envelope.rcpt_tos.includes('eve@cust-csat.test'));
+  const body = ack.body.replace(/=\r?\n/g, '');
+  assert.match(body, /We usually reply within 1 minute; 9 in 10 customers get a first reply within 1 minute\./);
+  assert.doesNotMatch(body, /one business day/);
 });
