@@ -60,5 +60,7 @@ void api_chat_register(size_t attachment_max);
 void api_complaints_register(void);
 void api_sla_register(void);
 void api_routing_register(void);
+void api_reports_register(void);
+void api_csat_register(void);
 
 #endif

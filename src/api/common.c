@@ -395,4 +395,6 @@ void api_register(size_t attachment_max, size_t mail_max)
     api_help_register();
     api_complaints_register();
     api_sla_register();
+    api_reports_register();
+    api_csat_register();
 }

@@ -13,6 +13,7 @@
 #include "../core/timeutil.h"
 #include "../core/xalloc.h"
 #include "../store/store.h"
+#include "../reports/reports.h"
 #include "../tickets/tickets.h"
 #include "mail_int.h"
 
@@ -197,14 +198,18 @@ int mail__queue_ack(struct db *db, const struct mail_config *cfg, const struct t
     struct department_rec dept;
     if (store_department_by_slug(db, t->department, &dept) != 0)
         snprintf(dept.name, sizeof(dept.name), "%s", t->department);
+    char expect[256];
+    reports_expect_sentence(db, t->department, "email", t->priority, expect, sizeof(expect));
     char *text = xasprintf(
         "Hello %s,\n\nWe received your request %s (\"%s\"); it is with our %s team.\n"
-        "An agent usually replies within one business day; urgent account-security issues "
+        "%s Urgent account-security issues "
         "are answered first.\n\nTo add information, reply to this email and keep [%s] in "
         "the subject. You can also follow the request at %s/support#/tickets/%s\n\n"
         "Frontdesk staff will never ask for your password, 2FA codes, seed phrase or private "
         "keys, and will never ask you to move funds.\n",
-        t->requester_name, ref, t->subject, dept.name, ref, cfg->base_url, ref);
+        t->requester_name, ref, t->subject, dept.name,
+        expect[0] ? expect : "An agent usually replies within one business day.", ref,
+        cfg->base_url, ref);
     rc = mail_queue_ticket(db, cfg, t, "ack", text, m->message_id, 1);
     free(text);
     if (rc == 0)
@@ -455,6 +460,7 @@ int mail_worker_run_once(struct store *s, const struct mail_worker_config *cfg)
 {
     struct db *db = store_acquire(s);
     int rc = notify_step(db, &cfg->mail);
+    rc = rc ? rc : csat_mail_step(db, &cfg->mail); /* surveys of solved tickets */
     int rc2 = deliver_step(db, cfg);
     store_release(s, db);
     imap_step(s, cfg);
@@ -479,6 +485,7 @@ static void *worker_main(void *arg)
         pthread_mutex_unlock(&w->mu);
         struct db *db = store_acquire(w->store);
         int rc = notify_step(db, &w->cfg.mail);
+        rc = rc ? rc : csat_mail_step(db, &w->cfg.mail); /* surveys of solved tickets */
         int rc2 = deliver_step(db, &w->cfg);
         store_release(w->store, db);
         if (!rc)

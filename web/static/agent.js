@@ -14,6 +14,7 @@ import { initAgentChat, stopAgentChat, chatsView, updateNavCount } from './agent
 import { agentComplaintsView, ticketEscalationPanel } from './complaints.js';
 import { initSla, slaNavLinks, slaView } from './agent-sla.js';
 import { canAdminRouting, routingView, macroPanel } from './agent-routing.js';
+import { canSeeReports, reportsView, csatPanel } from './agent-reports.js';
 
 const main = document.getElementById('main');
 const bar = document.getElementById('topbar');
@@ -67,10 +68,11 @@ function renderTopbar() {
   if (isStaff(state.user) && canEditKb(state.user)) links.push(['#/kb', 'Help center']);
   if (isStaff(state.user)) links.push(...slaNavLinks(state.user));
   if (canAdminRouting(state.user)) links.push(['#/routing', 'Routing']);
+  if (canSeeReports(state.user)) links.push(['#/reports', 'Reports']);
   mount(bar, topbar({ product: 'Agent console', user: state.user, onSignOut: signOut, links }));
   if (isStaff(state.user)) updateNavCount();
   const p0 = parseHash().path[0];
-  const section = p0 === 'kb' ? '#/kb' : p0 === 'queue' ? state.queueHash : p0 === 'chats' ? '#/chats' : null;
+  const section = p0 === 'kb' ? '#/kb' : p0 === 'queue' ? state.queueHash : p0 === 'chats' ? '#/chats' : p0 === 'reports' ? '#/reports' : null;
   for (const a of bar.querySelectorAll('.topnav a')) {
     if (section && a.getAttribute('href') === section) a.setAttribute('aria-current', 'page');
   }
@@ -548,6 +550,7 @@ async function ticketView(ref) {
           h('h2', { class: 'h3', text: 'Exchange details' }),
           ex || h('p', { class: 'muted', text: 'No UID, asset or transaction given.' })),
         ticketEscalationPanel(t, { departments: state.departments, rerender: rerenderFn }),
+        csatPanel(t),
         relatedPanel(t, rel.v && rel.v.tickets, rel.e && rel.e.message),
         eventsPanel(ev.v && ev.v.events, ev.e && ev.e.message))));
 }
@@ -577,6 +580,9 @@ async function route(keepFocus = false) {
     } else if (path[0] === 'complaints') {
       renderTopbar();
       view = await agentComplaintsView(path, parseHash().query, { go, flash, takeFlash, rerender: () => route(true) });
+    } else if (path[0] === 'reports' && canSeeReports(state.user)) {
+      renderTopbar();
+      view = await reportsView();
     } else if (path[0] === 'chats') {
       renderTopbar();
       view = chatsView();

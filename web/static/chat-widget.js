@@ -12,6 +12,7 @@
 
 import * as api from './api.js';
 import { h, mount, errorBox, snippetNodes, helpArticleHref, safeUrl, formatSize, checkFiles, ALLOWED_TYPES } from './ui.js';
+import { expectationHint } from './csat.js';
 
 const STORE_KEY = 'fd-chat';
 const DEFLECT_MIN_WORDS = 3;
@@ -336,7 +337,7 @@ class Widget {
     const wrap = h('div', { class: 'fdc-pad fdc-start' },
       h('p', { class: 'fdc-intro', text: 'Our support team is here to help with your account, deposits, withdrawals and trading.' }),
       h('div', { class: 'field' }, h('label', { for: 'fdc-topic', text: 'Topic' }), topic),
-      avail, formHost,
+      avail, expectationHint(topic, 'chat'), formHost,
       h('p', { class: 'fdc-safety' },
         h('strong', { text: 'Stay safe: ' }),
         'we will never ask for your password, 2FA codes, seed phrase or private keys.'));

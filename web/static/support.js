@@ -8,6 +8,7 @@ import {
   flashBox, topbar, NETWORKS, EXCHANGE_FIELDS, initSkipLink, snippetNodes, helpArticleHref,
 } from './ui.js';
 import { portalComplaintsView } from './complaints.js';
+import { expectationHint, csatCard, csatLinkView } from './csat.js';
 
 const main = document.getElementById('main');
 const bar = document.getElementById('topbar');
@@ -274,7 +275,7 @@ async function newTicketView() {
 
   const deflect = deflector([subject, body]);
   const form = h('form', { class: 'stack', 'aria-label': 'New ticket' },
-    field('Topic', dept),
+    field('Topic', dept), expectationHint(dept, 'web'),
     field('Subject', subject, { hint: 'A short summary, e.g. "USDT deposit not credited".' }),
     field('Describe the problem', body, { hint: 'What happened, when, and what you expected. Never include passwords, 2FA codes or seed phrases.' }),
     deflect.panel,
@@ -411,7 +412,8 @@ async function ticketView(ref) {
             h('dt', { text: 'Topic' }), h('dd', { text: deptName(t.department) }),
             h('dt', { text: 'Last update' }), h('dd', { text: formatDate(t.updated_at) })),
           ex ? h('h3', { class: 'h4', text: 'Transaction' }) : null, ex,
-          solveForm))));
+          solveForm),
+        csatCard(t))));
 }
 
 // --- router --------------------------------------------------------------------------------
@@ -423,7 +425,7 @@ async function route(keepFocus = false) {
   const my = ++seq;
   const { path } = parseHash();
   let view;
-  if (!state.user) {
+  if (path[0] === 'csat' && path[1]) { renderTopbar(); view = csatLinkView(path[1]); } else if (!state.user) {
     if (path[0] !== 'signin' && path[0] !== 'signup') {
       if (location.hash && location.hash !== '#/' && !state.afterLogin) state.afterLogin = location.hash;
       history.replaceState(null, '', '#/signin');
