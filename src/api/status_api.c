@@ -1,0 +1,666 @@
+/*
+ * The status page (issue 8, docs/status.md):
+ *   GET  /api/v1/status                        public JSON: components, incidents, maintenance
+ *   GET  /api/v1/status/banner                 public: live incidents for the widgets' banner
+ *   GET  /api/v1/status/incidents/{id}         public: one incident with its timeline
+ *   POST /api/v1/status/incidents              supervisors/admins publish
+ *   POST /api/v1/status/incidents/{id}/updates supervisors/admins add an update
+ *   GET  /status                               server-rendered page (no JavaScript)
+ *   GET  /status/feed.atom                     Atom 1.0 feed
+ *
+ * Pages and the feed are built in one struct buf through mk_text(), the one escape for
+ * HTML and XML text and attribute values alike: it escapes &, <, >, " and ' and drops
+ * the control characters XML 1.0 forbids. No text from the database or the request is
+ * written any other way. Staff-only details (keywords, authors) never reach the public
+ * outputs.
+ */
+#include "../core/buf.h"
+#include "../core/config.h"
+#include "../core/timeutil.h"
+#include "../core/xalloc.h"
+#include "../status/status.h"
+#include "api_int.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define PAGE_MAX (1024 * 1024)
+#define FEED_HISTORY_MS (90LL * 24 * 3600 * 1000)
+
+static const char HTML_TYPE[] = "text/html; charset=utf-8";
+static const char ATOM_TYPE[] = "application/atom+xml; charset=utf-8";
+static const char CSP[] = "default-src 'self'; style-src 'self'; script-src 'self'; "
+                          "frame-ancestors 'none'";
+
+/* ---- markup writer ------------------------------------------------------------------- */
+
+struct mk {
+    struct buf b;
+    int overflow;
+};
+
+static void mk_raw(struct mk *m, const char *s)
+{
+    if (buf_puts(&m->b, s) != 0)
+        m->overflow = 1;
+}
+
+static void mk_fmt(struct mk *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void mk_fmt(struct mk *m, const char *fmt, ...)
+{
+    char tmp[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof(tmp)) {
+        m->overflow = 1; /* only short, trusted formats go through here */
+        return;
+    }
+    mk_raw(m, tmp);
+}
+
+/* The one escape for HTML and XML text and attribute values. */
+static void mk_text(struct mk *m, const char *s)
+{
+    if (!s)
+        return;
+    const char *run = s;
+    for (; *s; s++) {
+        const char *rep;
+        unsigned char c = (unsigned char)*s;
+        switch (c) {
+        case '&': rep = "&amp;"; break;
+        case '<': rep = "&lt;"; break;
+        case '>': rep = "&gt;"; break;
+        case '"': rep = "&quot;"; break;
+        case '\'': rep = "&#39;"; break;
+        default:
+            if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
+                rep = ""; /* not allowed in XML 1.0 */
+            else
+                continue;
+        }
+        if (buf_append(&m->b, run, (size_t)(s - run)) != 0 || buf_puts(&m->b, rep) != 0)
+            m->overflow = 1;
+        run = s + 1;
+    }
+    if (buf_append(&m->b, run, (size_t)(s - run)) != 0)
+        m->overflow = 1;
+}
+
+static void mk_send(struct mk *m, struct http_resp *resp, const char *type)
+{
+    if (m->overflow) {
+        buf_release(&m->b);
+        http_resp_error(resp, 500, "internal", "the page could not be built");
+        return;
+    }
+    http_resp_bytes(resp, 200, type, m->b.ptr, m->b.len);
+    buf_release(&m->b);
+    http_resp_header(resp, "Cache-Control", "no-cache");
+    http_resp_header(resp, "X-Content-Type-Options", "nosniff");
+}
+
+/* ---- JSON ------------------------------------------------------------------------------ */
+
+static json_t *iso_or_null(int64_t ms)
+{
+    if (!ms)
+        return json_null();
+    char t[32];
+    api_iso(ms, t);
+    return json_string(t);
+}
+
+static json_t *incident_json(const struct status_incident *inc, int staff)
+{
+    const struct status_incident_rec *r = &inc->rec;
+    json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:b}", "id", (json_int_t)r->id, "kind", r->kind,
+                          "title", r->title, "status", inc->phase, "live", inc->live);
+    json_object_set_new(j, "starts_at", iso_or_null(r->starts_at));
+    json_object_set_new(j, "ends_at", iso_or_null(r->ends_at));
+    json_object_set_new(j, "created_at", iso_or_null(r->created_at));
+    json_object_set_new(j, "updated_at", iso_or_null(r->updated_at));
+    json_object_set_new(j, "resolved_at", iso_or_null(r->resolved_at));
+    if (staff)
+        json_object_set_new(j, "keywords", json_string(r->keywords));
+    json_t *comps = json_array();
+    for (int i = 0; i < inc->naffected; i++)
+        json_array_append_new(comps, json_pack("{s:s, s:s, s:s}", "component",
+                                               inc->affected[i].slug, "name", inc->affected[i].name,
+                                               "state", inc->affected[i].state));
+    json_object_set_new(j, "components", comps);
+    json_t *ups = json_array();
+    for (int i = 0; i < inc->nupdates; i++) {
+        const struct status_update *u = &inc->updates[i];
+        json_t *uj = json_pack("{s:I, s:s, s:s, s:o}", "id", (json_int_t)u->id, "status", u->status,
+                               "body", u->body, "created_at", iso_or_null(u->created_at));
+        if (staff)
+            json_object_set_new(uj, "author", json_string(u->author));
+        json_array_append_new(ups, uj);
+    }
+    json_object_set_new(j, "updates", ups);
+    return j;
+}
+
+static int is_staff(const struct http_req *req)
+{
+    const struct auth_actor *a = api_actor(req);
+    return a && auth_is_staff(a);
+}
+
+static int load_snapshot(struct http_req *req, struct http_resp *resp, int64_t history,
+                         struct status_snapshot *s)
+{
+    struct store *st = API_APP(req)->store;
+    struct db *db = store_acquire(st);
+    int rc = status_snapshot_load(db, fd_now_ms(), history, s);
+    store_release(st, db);
+    if (rc) {
+        status_snapshot_release(s);
+        api_fail(resp, rc, NULL);
+    }
+    return rc;
+}
+
+static void status_get(struct http_req *req, struct http_resp *resp)
+{
+    struct status_snapshot *s = xcalloc(1, sizeof(*s));
+    if (load_snapshot(req, resp, STATUS_HISTORY_MS, s)) {
+        free(s);
+        return;
+    }
+    int staff = is_staff(req);
+    json_t *comps = json_array();
+    for (int i = 0; i < s->ncomponents; i++)
+        json_array_append_new(comps, json_pack("{s:s, s:s, s:s, s:s}", "id", s->comps[i].rec.slug,
+                                               "name", s->comps[i].rec.name, "group",
+                                               s->comps[i].rec.grp, "state", s->comps[i].state));
+    json_t *incidents = json_array(), *maint = json_array();
+    for (int i = 0; i < s->nincidents; i++) {
+        const struct status_incident *inc = &s->incidents[i];
+        int m = strcmp(inc->rec.kind, "maintenance") == 0;
+        json_array_append_new(m ? maint : incidents, incident_json(inc, staff));
+    }
+    char now[32];
+    api_iso(s->now, now);
+    json_t *j = json_pack("{s:{s:s, s:s}, s:s, s:o, s:o, s:o}", "overall", "state", s->overall,
+                          "description", status_overall_label(s->overall), "generated_at", now,
+                          "components", comps, "incidents", incidents, "maintenance", maint);
+    status_snapshot_release(s);
+    free(s);
+    http_resp_json(resp, 200, j);
+    http_resp_header(resp, "Cache-Control", "no-cache");
+}
+
+/* What the help center, the portal and the chat widget show before the customer writes:
+ * live incidents and maintenance in progress, with the latest public update. */
+static void banner_get(struct http_req *req, struct http_resp *resp)
+{
+    struct status_snapshot *s = xcalloc(1, sizeof(*s));
+    if (load_snapshot(req, resp, 1, s)) {
+        free(s);
+        return;
+    }
+    json_t *arr = json_array();
+    for (int i = 0; i < s->nincidents; i++) {
+        const struct status_incident *inc = &s->incidents[i];
+        if (!inc->live)
+            continue;
+        const char *msg = inc->nupdates ? inc->updates[inc->nupdates - 1].body : "";
+        json_t *comps = json_array();
+        for (int k = 0; k < inc->naffected; k++)
+            json_array_append_new(comps, json_string(inc->affected[k].slug));
+        json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:s, s:s, s:o, s:o}", "id",
+                                             (json_int_t)inc->rec.id, "kind", inc->rec.kind,
+                                             "title", inc->rec.title, "status", inc->phase,
+                                             "message", msg, "components", comps, "updated_at",
+                                             iso_or_null(inc->rec.updated_at)));
+    }
+    status_snapshot_release(s);
+    free(s);
+    http_resp_json(resp, 200, json_pack("{s:o}", "incidents", arr));
+    http_resp_header(resp, "Cache-Control", "no-cache");
+}
+
+static int parse_id(struct http_req *req, struct http_resp *resp, int64_t *id)
+{
+    char *end;
+    long long v = strtoll(req->params[0], &end, 10);
+    if (*end || end == req->params[0] || v <= 0) {
+        http_resp_error(resp, 404, "not_found", "no such incident");
+        return -1;
+    }
+    *id = v;
+    return 0;
+}
+
+static void incident_get(struct http_req *req, struct http_resp *resp)
+{
+    int64_t id;
+    if (parse_id(req, resp, &id))
+        return;
+    struct status_incident *inc = xcalloc(1, sizeof(*inc));
+    struct store *st = API_APP(req)->store;
+    struct db *db = store_acquire(st);
+    int rc = status_incident_load(db, id, fd_now_ms(), inc);
+    store_release(st, db);
+    if (rc) {
+        struct fd_error e = {0};
+        if (rc == FD_ENOTFOUND)
+            fd_fail(&e, rc, "", "no such incident");
+        api_fail(resp, rc, &e);
+    } else {
+        http_resp_json(resp, 200,
+                       json_pack("{s:o}", "incident", incident_json(inc, is_staff(req))));
+    }
+    status_incident_release(inc);
+    free(inc);
+}
+
+/* Reads "components": [{"component": slug, "state": state}, ...]. */
+static int read_components(json_t *body, int *n, struct status_component_input *out,
+                           struct http_resp *resp)
+{
+    json_t *arr = json_object_get(body, "components");
+    if (!arr || json_is_null(arr))
+        return 0;
+    if (!json_is_array(arr)) {
+        http_resp_error(resp, 400, "invalid_field", "components must be an array");
+        return -1;
+    }
+    if (json_array_size(arr) > STATUS_COMPONENTS_MAX) {
+        http_resp_error(resp, 400, "invalid_field", "components: at most %d",
+                        STATUS_COMPONENTS_MAX);
+        return -1;
+    }
+    size_t i;
+    json_t *v;
+    json_array_foreach(arr, i, v)
+    {
+        json_t *c = json_object_get(v, "component"), *s = json_object_get(v, "state");
+        if (!json_is_object(v) || !json_is_string(c) || (s && !json_is_string(s)) ||
+            json_object_size(v) != (s ? 2u : 1u)) {
+            http_resp_error(resp, 400, "invalid_field",
+                            "components[%zu] must be {\"component\": slug, \"state\": state}", i);
+            return -1;
+        }
+        out[i].slug = json_string_value(c);
+        out[i].state = s ? json_string_value(s) : NULL;
+    }
+    *n = (int)json_array_size(arr);
+    return 0;
+}
+
+static int read_time(json_t *body, const char *key, int64_t *out, struct http_resp *resp)
+{
+    const char *s = NULL;
+    if (api_str(body, key, 0, &s, resp))
+        return -1;
+    if (s && status_parse_time(s, out) != 0) {
+        http_resp_error(resp, 400, "invalid_field",
+                        "%s must be a UTC time like 2026-11-26T02:00:00Z", key);
+        return -1;
+    }
+    return 0;
+}
+
+static const struct auth_actor *require_publisher(struct http_req *req, struct http_resp *resp)
+{
+    const struct auth_actor *a = api_require(req, resp, 0);
+    if (!a)
+        return NULL;
+    if (!status_can_publish(a)) {
+        http_resp_error(resp, 403, "forbidden", "only supervisors and admins publish incidents");
+        return NULL;
+    }
+    if (a->via_token && !auth_has_scope(a, SCOPE_TICKETS_WRITE)) {
+        http_resp_error(resp, 403, "forbidden", "the API token lacks the tickets:write scope");
+        return NULL;
+    }
+    return a;
+}
+
+static void respond_incident(struct http_req *req, struct http_resp *resp, int64_t id, int status)
+{
+    struct status_incident *inc = xcalloc(1, sizeof(*inc));
+    struct store *st = API_APP(req)->store;
+    struct db *db = store_acquire(st);
+    int rc = status_incident_load(db, id, fd_now_ms(), inc);
+    store_release(st, db);
+    if (rc)
+        api_fail(resp, rc, NULL);
+    else
+        http_resp_json(resp, status, json_pack("{s:o}", "incident", incident_json(inc, 1)));
+    status_incident_release(inc);
+    free(inc);
+}
+
+static void incident_create(struct http_req *req, struct http_resp *resp)
+{
+    const struct auth_actor *a = require_publisher(req, resp);
+    if (!a)
+        return;
+    static const char *const allowed[] = {"kind",      "title",   "status",     "body", "keywords",
+                                          "starts_at", "ends_at", "components", NULL};
+    json_t *body = api_body_object(req, resp, allowed);
+    if (!body)
+        return;
+    struct status_incident_input *in = xcalloc(1, sizeof(*in));
+    int64_t id = 0;
+    if (api_str(body, "kind", 0, &in->kind, resp) || api_str(body, "title", 1, &in->title, resp) ||
+        api_str(body, "status", 0, &in->status, resp) ||
+        api_str(body, "body", 1, &in->body, resp) ||
+        api_str(body, "keywords", 0, &in->keywords, resp) ||
+        read_time(body, "starts_at", &in->starts_at, resp) ||
+        read_time(body, "ends_at", &in->ends_at, resp) ||
+        read_components(body, &in->ncomponents, in->components, resp))
+        goto out;
+    struct fd_error e = {0};
+    struct store *st = API_APP(req)->store;
+    struct db *db = store_acquire(st);
+    int rc = status_incident_create(db, a, in, &id, &e);
+    store_release(st, db);
+    if (rc) {
+        api_fail(resp, rc, &e);
+        goto out;
+    }
+    respond_incident(req, resp, id, 201);
+out:
+    free(in);
+    json_decref(body);
+}
+
+static void incident_update(struct http_req *req, struct http_resp *resp)
+{
+    const struct auth_actor *a = require_publisher(req, resp);
+    int64_t id;
+    if (!a || parse_id(req, resp, &id))
+        return;
+    static const char *const allowed[] = {"status", "body", "components", NULL};
+    json_t *body = api_body_object(req, resp, allowed);
+    if (!body)
+        return;
+    struct status_update_input *in = xcalloc(1, sizeof(*in));
+    if (api_str(body, "status", 1, &in->status, resp) ||
+        api_str(body, "body", 1, &in->body, resp) ||
+        read_components(body, &in->ncomponents, in->components, resp))
+        goto out;
+    struct fd_error e = {0};
+    struct store *st = API_APP(req)->store;
+    struct db *db = store_acquire(st);
+    int rc = status_incident_update(db, a, id, in, &e);
+    store_release(st, db);
+    if (rc) {
+        api_fail(resp, rc, &e);
+        goto out;
+    }
+    respond_incident(req, resp, id, 200);
+out:
+    free(in);
+    json_decref(body);
+}
+
+/* ---- the page ------------------------------------------------------------------------ */
+
+static void date_text(int64_t ms, char *out, size_t n)
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, n, "%d %b %Y, %H:%M UTC", &tm);
+}
+
+static const char *phase_label(const char *phase)
+{
+    static const char *const map[][2] = {
+        {"investigating", "Investigating"}, {"identified", "Identified"},
+        {"monitoring", "Monitoring"},       {"resolved", "Resolved"},
+        {"scheduled", "Scheduled"},         {"in_progress", "In progress"},
+        {"completed", "Completed"},         {"cancelled", "Cancelled"}};
+    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+        if (strcmp(map[i][0], phase) == 0)
+            return map[i][1];
+    return phase;
+}
+
+static void page_incident(struct mk *m, const struct status_incident *inc)
+{
+    char when[48];
+    mk_fmt(m, "<article class=\"st-incident st-%s\" id=\"incident-%lld\"><h3>", inc->phase,
+           (long long)inc->rec.id);
+    mk_text(m, inc->rec.title);
+    mk_fmt(m, " <span class=\"st-phase\">%s</span></h3>", phase_label(inc->phase));
+    if (strcmp(inc->rec.kind, "maintenance") == 0) {
+        char from[48], to[48];
+        date_text(inc->rec.starts_at, from, sizeof(from));
+        date_text(inc->rec.ends_at, to, sizeof(to));
+        mk_raw(m, "<p class=\"st-window\">Scheduled from ");
+        mk_text(m, from);
+        mk_raw(m, " to ");
+        mk_text(m, to);
+        mk_raw(m, "</p>");
+    }
+    if (inc->naffected) {
+        mk_raw(m, "<p class=\"st-affects\">Affects: ");
+        for (int i = 0; i < inc->naffected; i++) {
+            if (i)
+                mk_raw(m, ", ");
+            mk_text(m, inc->affected[i].name);
+        }
+        mk_raw(m, "</p>");
+    }
+    mk_raw(m, "<ol class=\"st-timeline\" reversed>");
+    for (int i = inc->nupdates - 1; i >= 0; i--) {
+        const struct status_update *u = &inc->updates[i];
+        date_text(u->created_at, when, sizeof(when));
+        mk_fmt(m, "<li><strong>%s</strong> — ", phase_label(u->status));
+        mk_text(m, u->body);
+        mk_raw(m, " <time datetime=\"");
+        char iso[32];
+        api_iso(u->created_at, iso);
+        mk_text(m, iso);
+        mk_raw(m, "\">");
+        mk_text(m, when);
+        mk_raw(m, "</time></li>");
+    }
+    mk_raw(m, "</ol></article>\n");
+}
+
+static void page_get(struct http_req *req, struct http_resp *resp)
+{
+    struct status_snapshot *s = xcalloc(1, sizeof(*s));
+    if (load_snapshot(req, resp, STATUS_HISTORY_MS, s)) {
+        free(s);
+        return;
+    }
+    struct mk m = {0};
+    buf_init(&m.b, PAGE_MAX);
+    mk_raw(&m, "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+               "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+               "<title>System status — Frontdesk</title>\n"
+               "<link rel=\"stylesheet\" href=\"/static/app.css\">\n"
+               "<link rel=\"stylesheet\" href=\"/static/status.css\">\n"
+               "<link rel=\"alternate\" type=\"application/atom+xml\" title=\"Status updates\" "
+               "href=\"/status/feed.atom\">\n</head>\n<body class=\"app-status\">\n"
+               "<header class=\"topbar\"><div class=\"topbar-inner\"><a class=\"brand\" "
+               "href=\"/status\"><span class=\"brand-mark\" aria-hidden=\"true\">FD</span>"
+               "<span class=\"brand-name\">Frontdesk</span><span class=\"brand-product\">"
+               "Status</span></a><nav class=\"topnav\" aria-label=\"Main\">"
+               "<a href=\"/help\">Help center</a><a href=\"/support\">Contact support</a>"
+               "<a href=\"/status/feed.atom\">Atom feed</a></nav></div></header>\n"
+               "<main id=\"main\" class=\"main st-main\"><div class=\"container\">\n");
+    mk_fmt(&m, "<p class=\"st-overall st-%s\" role=\"status\">%s</p>\n", s->overall,
+           status_overall_label(s->overall));
+    int live = 0, upcoming = 0, past = 0;
+    for (int i = 0; i < s->nincidents; i++) {
+        const struct status_incident *inc = &s->incidents[i];
+        if (inc->live)
+            live++;
+        else if (strcmp(inc->phase, "scheduled") == 0)
+            upcoming++;
+        else
+            past++;
+    }
+    if (live) {
+        mk_raw(&m, "<section class=\"st-section\" aria-labelledby=\"st-live\">"
+                   "<h2 id=\"st-live\">Current incidents</h2>\n");
+        for (int i = 0; i < s->nincidents; i++)
+            if (s->incidents[i].live)
+                page_incident(&m, &s->incidents[i]);
+        mk_raw(&m, "</section>\n");
+    }
+    mk_raw(&m, "<section class=\"st-section\" aria-labelledby=\"st-comps\">"
+               "<h2 id=\"st-comps\">Components</h2>\n");
+    const char *grp = NULL;
+    for (int i = 0; i < s->ncomponents; i++) {
+        const struct status_component *c = &s->comps[i];
+        if (!grp || strcmp(grp, c->rec.grp) != 0) {
+            if (grp)
+                mk_raw(&m, "</ul>\n");
+            grp = c->rec.grp;
+            mk_raw(&m, "<h3 class=\"st-group\">");
+            mk_text(&m, grp);
+            mk_raw(&m, "</h3><ul class=\"st-components\">");
+        }
+        mk_raw(&m, "<li class=\"st-component\" data-component=\"");
+        mk_text(&m, c->rec.slug);
+        mk_raw(&m, "\"><span class=\"st-name\">");
+        mk_text(&m, c->rec.name);
+        mk_fmt(&m, "</span> <span class=\"st-state st-%s\">%s</span></li>", c->state,
+               status_state_label(c->state));
+    }
+    if (grp)
+        mk_raw(&m, "</ul>\n");
+    mk_raw(&m, "</section>\n");
+    if (upcoming) {
+        mk_raw(&m, "<section class=\"st-section\" aria-labelledby=\"st-up\">"
+                   "<h2 id=\"st-up\">Scheduled maintenance</h2>\n");
+        for (int i = s->nincidents - 1; i >= 0; i--)
+            if (!s->incidents[i].live && strcmp(s->incidents[i].phase, "scheduled") == 0)
+                page_incident(&m, &s->incidents[i]);
+        mk_raw(&m, "</section>\n");
+    }
+    mk_raw(&m, "<section class=\"st-section\" aria-labelledby=\"st-past\">"
+               "<h2 id=\"st-past\">Past incidents (14 days)</h2>\n");
+    if (!past)
+        mk_raw(&m, "<p class=\"st-none\">No incidents reported.</p>\n");
+    for (int i = 0; i < s->nincidents; i++)
+        if (!s->incidents[i].live && strcmp(s->incidents[i].phase, "scheduled") != 0)
+            page_incident(&m, &s->incidents[i]);
+    mk_raw(&m, "</section>\n</div></main>\n<footer class=\"help-footer\"><div class=\"container\">"
+               "<p>We will never ask for your password, 2FA codes, seed phrase or private keys. "
+               "<a href=\"/api/v1/status\">JSON</a> · <a href=\"/status/feed.atom\">Atom feed"
+               "</a></p></div></footer>\n</body>\n</html>\n");
+    status_snapshot_release(s);
+    free(s);
+    mk_send(&m, resp, HTML_TYPE);
+    http_resp_header(resp, "Content-Security-Policy", CSP);
+}
+
+/* ---- Atom 1.0 -------------------------------------------------------------------------- */
+
+static void atom_el(struct mk *m, const char *name, const char *text)
+{
+    mk_fmt(m, "<%s>", name);
+    mk_text(m, text);
+    mk_fmt(m, "</%s>\n", name);
+}
+
+static void atom_time(struct mk *m, const char *name, int64_t ms)
+{
+    char t[32];
+    api_iso(ms, t);
+    atom_el(m, name, t);
+}
+
+static void feed_get(struct http_req *req, struct http_resp *resp)
+{
+    struct status_snapshot *s = xcalloc(1, sizeof(*s));
+    if (load_snapshot(req, resp, FEED_HISTORY_MS, s)) {
+        free(s);
+        return;
+    }
+    const char *base = API_APP(req)->cfg->base_url;
+    size_t bl = strlen(base);
+    while (bl && base[bl - 1] == '/')
+        bl--;
+    char root[300];
+    snprintf(root, sizeof(root), "%.*s", (int)bl, base);
+    int64_t updated = 0;
+    for (int i = 0; i < s->nincidents; i++)
+        if (s->incidents[i].rec.updated_at > updated)
+            updated = s->incidents[i].rec.updated_at;
+    struct mk m = {0};
+    buf_init(&m.b, PAGE_MAX);
+    char url[400];
+    mk_raw(&m, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+               "<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
+    atom_el(&m, "title", "Frontdesk system status");
+    snprintf(url, sizeof(url), "%s/status", root);
+    atom_el(&m, "id", url);
+    mk_raw(&m, "<link rel=\"alternate\" type=\"text/html\" href=\"");
+    mk_text(&m, url);
+    mk_raw(&m, "\"/>\n<link rel=\"self\" type=\"application/atom+xml\" href=\"");
+    snprintf(url, sizeof(url), "%s/status/feed.atom", root);
+    mk_text(&m, url);
+    mk_raw(&m, "\"/>\n");
+    atom_time(&m, "updated", updated ? updated : s->now);
+    mk_raw(&m, "<author><name>Frontdesk</name></author>\n");
+    for (int i = 0; i < s->nincidents; i++) {
+        const struct status_incident *inc = &s->incidents[i];
+        mk_raw(&m, "<entry>\n");
+        snprintf(url, sizeof(url), "%s/status/incidents/%lld", root, (long long)inc->rec.id);
+        atom_el(&m, "id", url);
+        char title[STATUS_TITLE_MAX + 40];
+        snprintf(title, sizeof(title), "[%s] %s", phase_label(inc->phase), inc->rec.title);
+        atom_el(&m, "title", title);
+        atom_time(&m, "published", inc->rec.created_at);
+        atom_time(&m, "updated", inc->rec.updated_at);
+        mk_raw(&m, "<link rel=\"alternate\" type=\"text/html\" href=\"");
+        snprintf(url, sizeof(url), "%s/status#incident-%lld", root, (long long)inc->rec.id);
+        mk_text(&m, url);
+        mk_raw(&m, "\"/>\n");
+        for (int k = 0; k < inc->naffected; k++) {
+            mk_raw(&m, "<category term=\"");
+            mk_text(&m, inc->affected[k].slug);
+            mk_raw(&m, "\" label=\"");
+            mk_text(&m, inc->affected[k].name);
+            mk_raw(&m, "\"/>\n");
+        }
+        /* The timeline, newest first, as plain text (escaped like every text node). */
+        mk_raw(&m, "<content type=\"text\">");
+        for (int k = inc->nupdates - 1; k >= 0; k--) {
+            const struct status_update *u = &inc->updates[k];
+            char when[48];
+            date_text(u->created_at, when, sizeof(when));
+            mk_text(&m, phase_label(u->status));
+            mk_raw(&m, " (");
+            mk_text(&m, when);
+            mk_raw(&m, "): ");
+            mk_text(&m, u->body);
+            if (k)
+                mk_raw(&m, "\n\n");
+        }
+        mk_raw(&m, "</content>\n</entry>\n");
+    }
+    mk_raw(&m, "</feed>\n");
+    status_snapshot_release(s);
+    free(s);
+    mk_send(&m, resp, ATOM_TYPE);
+}
+
+void api_status_register(void)
+{
+    http_route("GET", "/api/v1/status", status_get);
+    http_route("GET", "/api/v1/status/banner", banner_get);
+    http_route("GET", "/api/v1/status/incidents/{id}", incident_get);
+    http_route("POST", "/api/v1/status/incidents", incident_create);
+    http_route("POST", "/api/v1/status/incidents/{id}/updates", incident_update);
+    http_route("GET", "/status", page_get);
+    http_route("GET", "/status/feed.atom", feed_get);
+}

@@ -1,0 +1,129 @@
+#ifndef FD_STATUS_STATUS_H
+#define FD_STATUS_STATUS_H
+/*
+ * The status page's domain (issue 8): components in groups, incidents with a timeline of
+ * updates, and scheduled maintenance windows.
+ *
+ * A component's state is computed, never stored: the worst state any live incident or
+ * maintenance window gives it at `now`, else operational. An incident is live until its
+ * status is resolved. A maintenance window is live (its components "maintenance") while
+ * now is in [starts_at, ends_at) and it was neither completed early nor cancelled, so a
+ * test that moves the clock (fd_clock_set, FRONTDESK_CLOCK_FILE) moves the page.
+ *
+ * Only supervisors and admins publish (FD_EFORBIDDEN otherwise). Every change writes an
+ * event row (ticket_id NULL, type status.*) in the same transaction. No HTTP here.
+ * Threads: any; each call uses only the db connection it is given.
+ */
+#include "../auth/auth.h"
+#include "../core/err.h"
+#include "../store/store_status.h"
+
+#include <stdint.h>
+
+#define STATUS_COMPONENTS_MAX 64                    /* components shown; more are ignored */
+#define STATUS_LIST_MAX 50                          /* incidents in a snapshot */
+#define STATUS_UPDATES_MAX 100                      /* updates kept per incident in a snapshot */
+#define STATUS_BODY_MAX 5000                        /* bytes of one update's text */
+#define STATUS_HISTORY_MS (14LL * 24 * 3600 * 1000) /* closed incidents shown this long */
+
+/* The component states, best first: operational, maintenance, degraded, partial_outage,
+ * major_outage (the order is the severity used to combine them). */
+extern const char *const status_states[5];
+/* The rank of a state in status_states, or -1 when it is not one. */
+int status_state_rank(const char *state);
+/* A sentence for a state ("Major outage"...). */
+const char *status_state_label(const char *state);
+
+/* 1 when the actor may publish incidents and maintenance (supervisor, admin). */
+int status_can_publish(const struct auth_actor *a);
+
+/* Parses "YYYY-MM-DDTHH:MM:SS[.fff]Z" into Unix ms. Returns 0 or FD_EINVAL. */
+int status_parse_time(const char *s, int64_t *out);
+
+struct status_component {
+    struct status_component_rec rec;
+    const char *state; /* one of status_states (static) */
+};
+
+struct status_update {
+    int64_t id;
+    char status[16];
+    char *body; /* owned */
+    char author[STATUS_NAME_MAX + 1];
+    int64_t created_at;
+};
+
+struct status_incident {
+    struct status_incident_rec rec;
+    /* investigating, identified, monitoring, resolved; or for maintenance: scheduled,
+     * in_progress, completed, cancelled (computed from the clock). Static string. */
+    const char *phase;
+    int live; /* gives its components their state now */
+    int naffected;
+    struct status_affected_rec affected[STATUS_COMPONENTS_MAX];
+    int nupdates;
+    struct status_update *updates; /* oldest first */
+};
+
+struct status_snapshot {
+    int64_t now;
+    int ncomponents;
+    struct status_component comps[STATUS_COMPONENTS_MAX];
+    int nincidents;
+    struct status_incident *incidents; /* newest first */
+    const char *overall;               /* worst component state */
+};
+
+/*
+ * Loads what the status page shows at now: every component with its state, every live
+ * or upcoming incident/maintenance and those closed within history_ms, with their
+ * affected components and updates. Release with status_snapshot_release (also after a
+ * failure). Returns 0 or FD_EDB.
+ */
+int status_snapshot_load(struct db *db, int64_t now, int64_t history_ms,
+                         struct status_snapshot *out);
+void status_snapshot_release(struct status_snapshot *s);
+/* Loads one incident (any age) with its components and updates. Release with
+ * status_incident_release. Returns 0, FD_ENOTFOUND, FD_EDB. */
+int status_incident_load(struct db *db, int64_t id, int64_t now, struct status_incident *out);
+void status_incident_release(struct status_incident *inc);
+/* A sentence for the overall state ("All systems operational"...). */
+const char *status_overall_label(const char *state);
+
+struct status_component_input {
+    const char *slug;
+    const char *state; /* incidents: degraded..major_outage (operational in an update) */
+};
+
+struct status_incident_input {
+    const char *kind;           /* "incident" (default) or "maintenance" */
+    const char *title;          /* required */
+    const char *status;         /* incident: investigating (default), identified, monitoring */
+    const char *body;           /* required: the first update's text */
+    const char *keywords;       /* optional, comma-separated (incident linking) */
+    int64_t starts_at, ends_at; /* maintenance: required, starts < ends, ends in the future */
+    int ncomponents;
+    struct status_component_input components[STATUS_COMPONENTS_MAX];
+};
+
+/* Publishes an incident or a maintenance window with its first update. *id gets it.
+ * Returns 0, FD_EFORBIDDEN, FD_EINVAL (err says which field), FD_EDB. */
+int status_incident_create(struct db *db, const struct auth_actor *a,
+                           const struct status_incident_input *in, int64_t *id,
+                           struct fd_error *err);
+
+struct status_update_input {
+    /* incident: investigating, identified, monitoring, resolved; maintenance:
+     * scheduled (a note), completed (ends it now), cancelled. Required. */
+    const char *status;
+    const char *body; /* required */
+    int ncomponents;  /* incidents only: changed component states */
+    struct status_component_input components[STATUS_COMPONENTS_MAX];
+};
+
+/* Adds an update to the timeline. Returns 0, FD_EFORBIDDEN, FD_ENOTFOUND, FD_EINVAL,
+ * FD_ECONFLICT (already resolved, completed or cancelled; err->field "status"), FD_EDB. */
+int status_incident_update(struct db *db, const struct auth_actor *a, int64_t id,
+                           const struct status_update_input *in, struct fd_error *err);
+
+#endif

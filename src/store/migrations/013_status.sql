@@ -1,0 +1,75 @@
+-- 013: the status page (issue 8): components, incidents and scheduled maintenance,
+-- their timeline of updates, and e-mail subscriptions.
+-- States of a component: operational, degraded, partial_outage, major_outage, maintenance.
+-- An incident's status: investigating, identified, monitoring, resolved. A maintenance
+-- window's stored status: scheduled, completed (ended early) or cancelled; while scheduled,
+-- it is "in progress" between starts_at and ends_at (computed from the clock).
+
+CREATE TABLE status_components (
+    id INTEGER PRIMARY KEY,
+    slug TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    grp TEXT NOT NULL,
+    position INTEGER NOT NULL
+);
+
+INSERT INTO status_components (slug, name, grp, position) VALUES
+    ('chain-btc', 'Bitcoin (BTC)', 'Deposits & withdrawals', 10),
+    ('chain-eth', 'Ethereum (ETH, ERC-20)', 'Deposits & withdrawals', 20),
+    ('chain-tron', 'TRON (TRX, TRC-20)', 'Deposits & withdrawals', 30),
+    ('chain-sol', 'Solana (SOL, SPL)', 'Deposits & withdrawals', 40),
+    ('chain-bsc', 'BNB Smart Chain (BEP-20)', 'Deposits & withdrawals', 50),
+    ('chain-ltc', 'Litecoin (LTC)', 'Deposits & withdrawals', 60),
+    ('fiat', 'Fiat deposits & withdrawals', 'Deposits & withdrawals', 70),
+    ('spot', 'Spot trading', 'Trading', 110),
+    ('derivatives', 'Derivatives trading', 'Trading', 120),
+    ('api', 'REST & WebSocket API', 'Platform', 210),
+    ('website', 'Website', 'Platform', 220),
+    ('mobile-app', 'Mobile app', 'Platform', 230),
+    ('kyc', 'Identity verification', 'Account', 310),
+    ('login', 'Sign-in & 2FA', 'Account', 320);
+
+CREATE TABLE status_incidents (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('incident', 'maintenance')),
+    title TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('investigating', 'identified', 'monitoring',
+                                           'resolved', 'scheduled', 'completed', 'cancelled')),
+    keywords TEXT,
+    starts_at BIGINT,
+    ends_at BIGINT,
+    created_by INTEGER REFERENCES users(id),
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    resolved_at BIGINT
+);
+CREATE INDEX status_incidents_status ON status_incidents(status, id);
+
+CREATE TABLE status_incident_components (
+    incident_id INTEGER NOT NULL REFERENCES status_incidents(id),
+    component_id INTEGER NOT NULL REFERENCES status_components(id),
+    state TEXT NOT NULL CHECK (state IN ('operational', 'degraded', 'partial_outage',
+                                         'major_outage', 'maintenance')),
+    PRIMARY KEY (incident_id, component_id)
+);
+
+CREATE TABLE status_updates (
+    id INTEGER PRIMARY KEY,
+    incident_id INTEGER NOT NULL REFERENCES status_incidents(id),
+    status TEXT NOT NULL,
+    body TEXT NOT NULL,
+    author_id INTEGER REFERENCES users(id),
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX status_updates_incident ON status_updates(incident_id, id);
+
+-- E-mail subscriptions (double opt-in). components: comma-separated slugs, '' = all.
+-- confirmed_at NULL until the link in the confirmation mail is followed.
+CREATE TABLE status_subscriptions (
+    id INTEGER PRIMARY KEY,
+    email TEXT NOT NULL UNIQUE,
+    components TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    confirmed_at BIGINT,
+    unsubscribed_at BIGINT
+);

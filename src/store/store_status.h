@@ -1,0 +1,83 @@
+#ifndef FD_STORE_STORE_STATUS_H
+#define FD_STORE_STORE_STATUS_H
+/*
+ * The status page's tables (migration 013): components, incidents and maintenance
+ * windows, the components each one affects, their timeline of updates, and e-mail
+ * subscriptions. Like every store_* function, each runs inside whatever transaction the
+ * caller opened on db and returns 0, FD_ENOTFOUND, FD_ECONFLICT or FD_EDB.
+ */
+#include "store.h"
+
+#include <stdint.h>
+
+#define STATUS_SLUG_MAX 48
+#define STATUS_NAME_MAX 96
+#define STATUS_TITLE_MAX 200
+#define STATUS_KEYWORDS_MAX 500
+
+struct status_component_rec {
+    int64_t id;
+    char slug[STATUS_SLUG_MAX + 1];
+    char name[STATUS_NAME_MAX + 1];
+    char grp[STATUS_NAME_MAX + 1];
+    int position;
+};
+
+struct status_incident_rec {
+    int64_t id;
+    char kind[16];   /* incident | maintenance */
+    char status[16]; /* investigating..resolved | scheduled, completed, cancelled */
+    char title[STATUS_TITLE_MAX + 1];
+    char keywords[STATUS_KEYWORDS_MAX + 1]; /* comma-separated, "" = none */
+    int64_t starts_at, ends_at;             /* maintenance windows; 0 otherwise */
+    int64_t created_by;
+    int64_t created_at, updated_at, resolved_at; /* resolved_at 0 while open */
+};
+
+struct status_affected_rec {
+    int64_t incident_id;
+    int64_t component_id;
+    char slug[STATUS_SLUG_MAX + 1];
+    char name[STATUS_NAME_MAX + 1];
+    char state[20];
+};
+
+struct status_update_rec {
+    int64_t id;
+    int64_t incident_id;
+    char status[16];
+    const char *body; /* borrowed until the callback returns */
+    char author[STATUS_NAME_MAX + 1];
+    int64_t created_at;
+};
+
+int store_status_component_list(struct db *db,
+                                int (*cb)(void *, const struct status_component_rec *), void *ctx);
+int store_status_component_by_slug(struct db *db, const char *slug,
+                                   struct status_component_rec *out);
+
+int store_status_incident_insert(struct db *db, struct status_incident_rec *r); /* sets r->id */
+/* Writes title, status, keywords, starts_at, ends_at, updated_at and resolved_at. */
+int store_status_incident_update(struct db *db, const struct status_incident_rec *r);
+int store_status_incident_get(struct db *db, int64_t id, struct status_incident_rec *out);
+/*
+ * Incidents newest first, at most limit: every one not yet closed (status not resolved,
+ * completed or cancelled), and closed ones whose resolved_at (or, for maintenance,
+ * ends_at) is at or after since. since 0 = all.
+ */
+int store_status_incident_list(struct db *db, int64_t since, int limit,
+                               int (*cb)(void *, const struct status_incident_rec *), void *ctx);
+
+/* Sets (inserts or replaces) the state of one affected component. */
+int store_status_affected_set(struct db *db, int64_t incident_id, int64_t component_id,
+                              const char *state);
+int store_status_affected_list(struct db *db, int64_t incident_id,
+                               int (*cb)(void *, const struct status_affected_rec *), void *ctx);
+
+int store_status_update_insert(struct db *db, int64_t incident_id, const char *status,
+                               const char *body, int64_t author_id, int64_t now, int64_t *id);
+/* Oldest first. */
+int store_status_update_list(struct db *db, int64_t incident_id,
+                             int (*cb)(void *, const struct status_update_rec *), void *ctx);
+
+#endif

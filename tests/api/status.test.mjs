@@ -1,0 +1,251 @@
+// Status page: incident lifecycle, public JSON, server-rendered page, Atom feed (parsed as
+// XML with xmllint), permissions, bad input, and maintenance windows driven by
+// FRONTDESK_CLOCK_FILE.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServer, Client } from '../lib/server.mjs';
+
+const HOUR = 3600 * 1000;
+const T0 = Date.UTC(2027, 0, 4, 8, 0, 0); // the server's clock at the start
+let srv, clockDir, clockFile;
+let sup, agent, cust, anon;
+
+function setClock(ms) { writeFileSync(clockFile, String(ms)); }
+function isErr(r, status, code) {
+  assert.equal(r.status, status, `want ${status}, got ${r.status}: ${r.text}`);
+  assert.ok(r.json && r.json.error, `JSON error body expected, got: ${r.text}`);
+  if (code) assert.equal(r.json.error.code, code, r.text);
+  assert.ok(r.json.error.message.length > 0);
+}
+function comp(status, slug) { return status.components.find((c) => c.id === slug); }
+function xpath(xml, expr) {
+  // xmllint ends its answer with one newline of its own.
+  return execFileSync('xmllint', ['--xpath', expr, '-'], { input: xml, encoding: 'utf8' }).replace(/\n$/, '');
+}
+async function login(email, password) { const c = new Client(srv.url); await c.login(email, password); return c; }
+
+before(async () => {
+  clockDir = mkdtempSync(join(tmpdir(), 'fd-clock-'));
+  clockFile = join(clockDir, 'now');
+  setClock(T0);
+  srv = await startServer({ env: { FRONTDESK_CLOCK_FILE: clockFile } });
+  const s = srv.addUser({ email: 'sup@fd.test', name: 'Sue Pervisor', role: 'supervisor' });
+  const a = srv.addUser({ email: 'ann@fd.test', name: 'Ann Agent', role: 'agent', department: 'deposits', tier: 1 });
+  sup = await login(s.email, s.password);
+  agent = await login(a.email, a.password);
+  cust = new Client(srv.url);
+  await cust.signup('carol@example.com');
+  anon = new Client(srv.url);
+});
+
+after(async () => {
+  await srv.stop();
+  rmSync(clockDir, { recursive: true, force: true });
+});
+
+test('with nothing going on, every component is operational', async () => {
+  const r = await anon.get('/api/v1/status');
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.overall.state, 'operational');
+  assert.equal(r.json.overall.description, 'All systems operational');
+  for (const slug of ['chain-btc', 'chain-eth', 'chain-tron', 'chain-sol', 'spot', 'derivatives', 'api', 'mobile-app', 'website', 'kyc'])
+    assert.equal(comp(r.json, slug)?.state, 'operational', slug);
+  assert.equal(comp(r.json, 'chain-btc').group, 'Deposits & withdrawals');
+  assert.deepEqual(r.json.incidents, []);
+  assert.equal(r.json.generated_at, new Date(T0).toISOString().replace('.000Z', 'Z'));
+  const b = await anon.get('/api/v1/status/banner');
+  assert.deepEqual(b.json, { incidents: [] });
+});
+
+test('only supervisors and admins publish; bad input is refused and nothing is stored', async () => {
+  const body = { title: 'BTC withdrawals delayed', body: 'We are investigating.', components: [{ component: 'chain-btc', state: 'degraded' }] };
+  isErr(await anon.post('/api/v1/status/incidents', body), 401);
+  isErr(await cust.post('/api/v1/status/incidents', body), 403, 'forbidden');
+  isErr(await agent.post('/api/v1/status/incidents', body), 403, 'forbidden');
+  isErr(await sup.post('/api/v1/status/incidents', { ...body, title: '' }), 400, 'invalid_field');
+  isErr(await sup.post('/api/v1/status/incidents', { body: 'x' }), 400, 'missing_field');
+  isErr(await sup.post('/api/v1/status/incidents', { ...body, components: [{ component: 'chain-doge', state: 'degraded' }] }), 400, 'invalid_field');
+  isErr(await sup.post('/api/v1/status/incidents', { ...body, components: [{ component: 'chain-btc', state: 'on_fire' }] }), 400, 'invalid_field');
+  isErr(await sup.post('/api/v1/status/incidents', { ...body, components: [{ component: 'chain-btc', state: 'operational' }] }), 400, 'invalid_field');
+  isErr(await sup.post('/api/v1/status/incidents', { ...body, components: [{ component: 'chain-btc', state: 'degraded' }, { component: 'chain-btc', state: 'major_outage' }] }), 400, 'invalid_field');
+  isErr(await sup.post('/api/v1/status/incidents', { ...body, status: 'resolved' }), 400, 'invalid_field');
+  isErr(await sup.post('/api/v1/status/incidents', { ...body, kind: 'outage' }), 400, 'invalid_field');
+  isErr(await sup.post('/api/v1/status/incidents', { ...body, colour: 'red' }), 400, 'unknown_field');
+  isErr(await sup.post('/api/v1/status/incidents', { ...body, components: 'chain-btc' }), 400, 'invalid_field');
+  const r = await anon.get('/api/v1/status');
+  assert.deepEqual(r.json.incidents, []);
+  assert.equal(r.json.overall.state, 'operational');
+});
+
+test('incident lifecycle: investigating -> identified -> monitoring -> resolved', async () => {
+  const c = await sup.post('/api/v1/status/incidents', {
+    title: 'BTC withdrawals are delayed',
+    body: 'Withdrawals on the Bitcoin network are delayed; we are on it.',
+    keywords: 'btc,withdrawal',
+    components: [{ component: 'chain-btc', state: 'partial_outage' }, { component: 'api', state: 'degraded' }],
+  });
+  assert.equal(c.status, 201, c.text);
+  const inc = c.json.incident;
+  assert.equal(inc.status, 'investigating');
+  assert.equal(inc.live, true);
+  assert.equal(inc.keywords, 'btc,withdrawal'); // staff see the keywords
+  assert.equal(inc.updates.length, 1);
+  assert.equal(inc.updates[0].author, 'Sue Pervisor');
+
+  let s = (await anon.get('/api/v1/status')).json;
+  assert.equal(s.overall.state, 'partial_outage');
+  assert.equal(comp(s, 'chain-btc').state, 'partial_outage');
+  assert.equal(comp(s, 'api').state, 'degraded');
+  assert.equal(comp(s, 'chain-eth').state, 'operational');
+  assert.equal(s.incidents.length, 1);
+  assert.equal(s.incidents[0].keywords, undefined, 'visitors do not see keywords');
+  assert.equal(s.incidents[0].updates[0].author, undefined, 'visitors do not see who wrote it');
+
+  const banner = (await anon.get('/api/v1/status/banner')).json.incidents;
+  assert.equal(banner.length, 1);
+  assert.equal(banner[0].title, 'BTC withdrawals are delayed');
+  assert.match(banner[0].message, /we are on it/);
+  assert.deepEqual(banner[0].components, ['chain-btc', 'api']);
+
+  setClock(T0 + 10 * 60 * 1000);
+  isErr(await agent.post(`/api/v1/status/incidents/${inc.id}/updates`, { status: 'identified', body: 'x' }), 403);
+  isErr(await sup.post(`/api/v1/status/incidents/${inc.id}/updates`, { status: 'scheduled', body: 'x' }), 400, 'invalid_field');
+  isErr(await sup.post(`/api/v1/status/incidents/${inc.id}/updates`, { status: 'identified' }), 400, 'missing_field');
+  isErr(await sup.post('/api/v1/status/incidents/99999/updates', { status: 'identified', body: 'x' }), 404, 'not_found');
+  let u = await sup.post(`/api/v1/status/incidents/${inc.id}/updates`, {
+    status: 'identified', body: 'A stuck hot wallet node; failing over.',
+    components: [{ component: 'chain-btc', state: 'major_outage' }, { component: 'api', state: 'operational' }],
+  });
+  assert.equal(u.status, 200, u.text);
+  assert.equal(u.json.incident.status, 'identified');
+  s = (await anon.get('/api/v1/status')).json;
+  assert.equal(s.overall.state, 'major_outage');
+  assert.equal(comp(s, 'chain-btc').state, 'major_outage');
+  assert.equal(comp(s, 'api').state, 'operational');
+
+  u = await sup.post(`/api/v1/status/incidents/${inc.id}/updates`, { status: 'monitoring', body: 'Withdrawals are flowing again.' });
+  assert.equal(u.status, 200, u.text);
+  setClock(T0 + 40 * 60 * 1000);
+  u = await sup.post(`/api/v1/status/incidents/${inc.id}/updates`, { status: 'resolved', body: 'All BTC withdrawals have been sent.' });
+  assert.equal(u.status, 200, u.text);
+  assert.equal(u.json.incident.status, 'resolved');
+  assert.equal(u.json.incident.live, false);
+  assert.equal(u.json.incident.resolved_at, new Date(T0 + 40 * 60 * 1000).toISOString().replace('.000Z', 'Z'));
+  assert.deepEqual(u.json.incident.updates.map((x) => x.status), ['investigating', 'identified', 'monitoring', 'resolved']);
+
+  s = (await anon.get('/api/v1/status')).json;
+  assert.equal(s.overall.state, 'operational');
+  assert.equal(comp(s, 'chain-btc').state, 'operational');
+  assert.equal(s.incidents[0].status, 'resolved', 'a resolved incident stays in the history');
+  assert.deepEqual((await anon.get('/api/v1/status/banner')).json.incidents, []);
+  isErr(await sup.post(`/api/v1/status/incidents/${inc.id}/updates`, { status: 'monitoring', body: 'again' }), 409, 'invalid_transition');
+
+  const one = await anon.get(`/api/v1/status/incidents/${inc.id}`);
+  assert.equal(one.status, 200);
+  assert.equal(one.json.incident.updates.length, 4);
+  isErr(await anon.get('/api/v1/status/incidents/424242'), 404, 'not_found');
+  isErr(await anon.get('/api/v1/status/incidents/abc'), 404, 'not_found');
+});
+
+test('the server-rendered page escapes what it shows and works without JavaScript', async () => {
+  const evil = 'ETH <script>alert(1)</script> & "quotes"';
+  const c = await sup.post('/api/v1/status/incidents', {
+    title: evil, body: 'Body <img src=x onerror=alert(2)>',
+    components: [{ component: 'chain-eth', state: 'degraded' }],
+  });
+  assert.equal(c.status, 201, c.text);
+  const r = await anon.get('/status');
+  assert.equal(r.status, 200);
+  assert.match(r.headers.get('content-type'), /^text\/html/);
+  assert.ok(!r.text.includes('<script'), 'no script tag at all on the status page');
+  assert.ok(!r.text.includes('<img'), 'markup in text is escaped');
+  assert.ok(r.text.includes('ETH &lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quotes&quot;'));
+  assert.match(r.text, /Some systems are degraded/);
+  assert.match(r.text, /data-component="chain-eth"><span class="st-name">Ethereum[^<]*<\/span> <span class="st-state st-degraded">Degraded performance/);
+  assert.match(r.text, /Current incidents/);
+  assert.match(r.text, /All BTC withdrawals have been sent/, 'the resolved incident is in the history');
+  assert.match(r.headers.get('content-security-policy'), /script-src 'self'/);
+  const done = await sup.post(`/api/v1/status/incidents/${c.json.incident.id}/updates`, { status: 'resolved', body: 'Fixed.' });
+  assert.equal(done.status, 200, done.text);
+});
+
+test('the Atom feed is well-formed Atom 1.0 with every incident and escaped text', async () => {
+  const r = await anon.get('/status/feed.atom');
+  assert.equal(r.status, 200);
+  assert.match(r.headers.get('content-type'), /^application\/atom\+xml/);
+  execFileSync('xmllint', ['--noout', '-'], { input: r.text }); // throws when not well-formed
+  const A = "*[local-name()='feed' and namespace-uri()='http://www.w3.org/2005/Atom']";
+  assert.equal(xpath(r.text, `count(/${A}/*[local-name()='entry'])`).trim(), '2');
+  assert.equal(xpath(r.text, `count(/${A}/*[local-name()='entry']/*[local-name()='id'])`).trim(), '2');
+  assert.equal(xpath(r.text, `count(/${A}/*[local-name()='entry']/*[local-name()='updated'])`).trim(), '2');
+  const titles = xpath(r.text, `/${A}/*[local-name()='entry']/*[local-name()='title']/text()`);
+  assert.match(titles, /\[Resolved\] ETH &lt;script&gt;alert\(1\)&lt;\/script&gt; &amp; "quotes"/);
+  assert.match(titles, /\[Resolved\] BTC withdrawals are delayed/);
+  const content = xpath(r.text, `string(/${A}/*[local-name()='entry'][2]/*[local-name()='content'])`);
+  assert.match(content, /^Resolved \(04 Jan 2027, 08:40 UTC\): All BTC withdrawals have been sent\./);
+  assert.match(content, /Investigating \(04 Jan 2027, 08:00 UTC\): Withdrawals on the Bitcoin network/);
+  const cats = xpath(r.text, `string(/${A}/*[local-name()='entry'][2]/*[local-name()='category'][1]/@term)`);
+  assert.equal(cats, 'chain-btc');
+  const upd = xpath(r.text, `string(/${A}/*[local-name()='updated'])`);
+  assert.match(upd, /^2027-01-04T08:\d\d:00Z$/);
+});
+
+test('maintenance windows follow the clock: scheduled, in progress, completed', async () => {
+  const now = T0 + 2 * HOUR;
+  setClock(now);
+  const iso = (ms) => new Date(ms).toISOString();
+  const body = { kind: 'maintenance', title: 'TRON node upgrade', body: 'TRC-20 deposits and withdrawals pause during the upgrade.',
+    starts_at: iso(now + HOUR), ends_at: iso(now + 3 * HOUR), components: [{ component: 'chain-tron' }] };
+  isErr(await sup.post('/api/v1/status/incidents', { ...body, ends_at: iso(now + HOUR) }), 400, 'invalid_field');
+  isErr(await sup.post('/api/v1/status/incidents', { ...body, starts_at: undefined }), 400, 'invalid_field');
+  isErr(await sup.post('/api/v1/status/incidents', { ...body, starts_at: 'tomorrow' }), 400, 'invalid_field');
+  isErr(await sup.post('/api/v1/status/incidents', { ...body, starts_at: iso(now - 3 * HOUR), ends_at: iso(now - HOUR) }), 400, 'invalid_field');
+  isErr(await sup.post('/api/v1/status/incidents', { ...body, components: [] }), 400, 'invalid_field');
+  isErr(await sup.post('/api/v1/status/incidents', { ...body, components: [{ component: 'chain-tron', state: 'major_outage' }] }), 400, 'invalid_field');
+  const c = await sup.post('/api/v1/status/incidents', body);
+  assert.equal(c.status, 201, c.text);
+  const id = c.json.incident.id;
+  assert.equal(c.json.incident.status, 'scheduled');
+
+  let s = (await anon.get('/api/v1/status')).json;
+  assert.equal(comp(s, 'chain-tron').state, 'operational');
+  assert.equal(s.maintenance.find((m) => m.id === id).status, 'scheduled');
+  assert.match((await anon.get('/status')).text, /Scheduled maintenance<\/h2>[\s\S]*TRON node upgrade/);
+  assert.deepEqual((await anon.get('/api/v1/status/banner')).json.incidents, []);
+
+  setClock(now + HOUR); // the window opens
+  s = (await anon.get('/api/v1/status')).json;
+  assert.equal(comp(s, 'chain-tron').state, 'maintenance');
+  assert.equal(s.overall.state, 'maintenance');
+  assert.equal(s.maintenance.find((m) => m.id === id).status, 'in_progress');
+  const b = (await anon.get('/api/v1/status/banner')).json.incidents;
+  assert.equal(b.length, 1);
+  assert.equal(b[0].kind, 'maintenance');
+  assert.match((await anon.get('/status')).text, /data-component="chain-tron"><span class="st-name">[^<]*<\/span> <span class="st-state st-maintenance">/);
+
+  setClock(now + 3 * HOUR); // the window has ended
+  s = (await anon.get('/api/v1/status')).json;
+  assert.equal(comp(s, 'chain-tron').state, 'operational');
+  assert.equal(s.maintenance.find((m) => m.id === id).status, 'completed');
+  isErr(await sup.post(`/api/v1/status/incidents/${id}/updates`, { status: 'scheduled', body: 'late note' }), 409, 'invalid_transition');
+});
+
+test('a maintenance window ended early or cancelled stops counting at once', async () => {
+  const now = T0 + 10 * HOUR;
+  setClock(now);
+  const iso = (ms) => new Date(ms).toISOString();
+  const c = await sup.post('/api/v1/status/incidents', { kind: 'maintenance', title: 'Spot engine upgrade', body: 'Spot trading pauses.',
+    starts_at: iso(now - 1000), ends_at: iso(now + 2 * HOUR), components: [{ component: 'spot' }] });
+  assert.equal(c.status, 201, c.text);
+  assert.equal(comp((await anon.get('/api/v1/status')).json, 'spot').state, 'maintenance');
+  isErr(await sup.post(`/api/v1/status/incidents/${c.json.incident.id}/updates`, { status: 'resolved', body: 'x' }), 400, 'invalid_field');
+  isErr(await sup.post(`/api/v1/status/incidents/${c.json.incident.id}/updates`, { status: 'completed', body: 'x', components: [{ component: 'spot', state: 'degraded' }] }), 400, 'invalid_field');
+  const u = await sup.post(`/api/v1/status/incidents/${c.json.incident.id}/updates`, { status: 'completed', body: 'Done early.' });
+  assert.equal(u.status, 200, u.text);
+  assert.equal(u.json.incident.status, 'completed');
+  assert.equal(comp((await anon.get('/api/v1/status')).json, 'spot').state, 'operational');
+});
