@@ -21,6 +21,7 @@
 #include "../status/status.h"
 #include "api_int.h"
 
+#include <curl/curl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -363,7 +364,7 @@ static void incident_create(struct http_req *req, struct http_resp *resp)
     struct fd_error e = {0};
     struct store *st = API_APP(req)->store;
     struct db *db = store_acquire(st);
-    int rc = status_incident_create(db, a, in, &id, &e);
+    int rc = status_incident_create(db, a, &API_APP(req)->mail, in, &id, &e);
     store_release(st, db);
     if (rc) {
         api_fail(resp, rc, &e);
@@ -393,7 +394,7 @@ static void incident_update(struct http_req *req, struct http_resp *resp)
     struct fd_error e = {0};
     struct store *st = API_APP(req)->store;
     struct db *db = store_acquire(st);
-    int rc = status_incident_update(db, a, id, in, &e);
+    int rc = status_incident_update(db, a, &API_APP(req)->mail, id, in, &e);
     store_release(st, db);
     if (rc) {
         api_fail(resp, rc, &e);
@@ -406,6 +407,56 @@ out:
 }
 
 /* ---- the page ------------------------------------------------------------------------ */
+
+static void page_head(struct mk *m, const char *title)
+{
+    mk_raw(m, "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+              "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+              "<meta name=\"referrer\" content=\"same-origin\">\n<title>");
+    mk_text(m, title);
+    mk_raw(m, " — Frontdesk</title>\n"
+              "<link rel=\"stylesheet\" href=\"/static/app.css\">\n"
+              "<link rel=\"stylesheet\" href=\"/static/status.css\">\n"
+              "<link rel=\"alternate\" type=\"application/atom+xml\" title=\"Status updates\" "
+              "href=\"/status/feed.atom\">\n</head>\n<body class=\"app-status\">\n"
+              "<header class=\"topbar\"><div class=\"topbar-inner\"><a class=\"brand\" "
+              "href=\"/status\"><span class=\"brand-mark\" aria-hidden=\"true\">FD</span>"
+              "<span class=\"brand-name\">Frontdesk</span><span class=\"brand-product\">"
+              "Status</span></a><nav class=\"topnav\" aria-label=\"Main\">"
+              "<a href=\"/help\">Help center</a><a href=\"/support\">Contact support</a>"
+              "<a href=\"/status/feed.atom\">Atom feed</a></nav></div></header>\n"
+              "<main id=\"main\" class=\"main st-main\"><div class=\"container\">\n");
+}
+
+static void page_foot(struct mk *m)
+{
+    mk_raw(m, "</div></main>\n<footer class=\"help-footer\"><div class=\"container\">"
+              "<p>We will never ask for your password, 2FA codes, seed phrase or private keys. "
+              "<a href=\"/api/v1/status\">JSON</a> · <a href=\"/status/feed.atom\">Atom feed"
+              "</a></p></div></footer>\n</body>\n</html>\n");
+}
+
+/* The e-mail subscription form (works without JavaScript: a plain POST). */
+static void subscribe_form(struct mk *m, const struct status_snapshot *s)
+{
+    mk_raw(m, "<section class=\"st-section\" aria-labelledby=\"st-sub\">"
+              "<h2 id=\"st-sub\">Get e-mail about incidents</h2>"
+              "<form class=\"st-subscribe\" method=\"post\" action=\"/status/subscribe\">"
+              "<p><label for=\"st-email\">E-mail address</label> "
+              "<input id=\"st-email\" name=\"email\" type=\"email\" required "
+              "autocomplete=\"email\"></p><fieldset><legend>Components (none ticked: all)"
+              "</legend>");
+    for (int i = 0; i < s->ncomponents; i++) {
+        mk_raw(m, "<label class=\"st-pick\"><input type=\"checkbox\" name=\"component\" value=\"");
+        mk_text(m, s->comps[i].rec.slug);
+        mk_raw(m, "\"> ");
+        mk_text(m, s->comps[i].rec.name);
+        mk_raw(m, "</label>");
+    }
+    mk_raw(m, "</fieldset><p><button class=\"btn btn-primary\" type=\"submit\">Subscribe"
+              "</button></p><p class=\"st-note\">We send a confirmation link first; every "
+              "mail has an unsubscribe link.</p></form></section>\n");
+}
 
 static void date_text(int64_t ms, char *out, size_t n)
 {
@@ -480,20 +531,7 @@ static void page_get(struct http_req *req, struct http_resp *resp)
     }
     struct mk m = {0};
     buf_init(&m.b, PAGE_MAX);
-    mk_raw(&m, "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-               "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-               "<title>System status — Frontdesk</title>\n"
-               "<link rel=\"stylesheet\" href=\"/static/app.css\">\n"
-               "<link rel=\"stylesheet\" href=\"/static/status.css\">\n"
-               "<link rel=\"alternate\" type=\"application/atom+xml\" title=\"Status updates\" "
-               "href=\"/status/feed.atom\">\n</head>\n<body class=\"app-status\">\n"
-               "<header class=\"topbar\"><div class=\"topbar-inner\"><a class=\"brand\" "
-               "href=\"/status\"><span class=\"brand-mark\" aria-hidden=\"true\">FD</span>"
-               "<span class=\"brand-name\">Frontdesk</span><span class=\"brand-product\">"
-               "Status</span></a><nav class=\"topnav\" aria-label=\"Main\">"
-               "<a href=\"/help\">Help center</a><a href=\"/support\">Contact support</a>"
-               "<a href=\"/status/feed.atom\">Atom feed</a></nav></div></header>\n"
-               "<main id=\"main\" class=\"main st-main\"><div class=\"container\">\n");
+    page_head(&m, "System status");
     mk_fmt(&m, "<p class=\"st-overall st-%s\" role=\"status\">%s</p>\n", s->overall,
            status_overall_label(s->overall));
     int live = 0, upcoming = 0, past = 0;
@@ -552,10 +590,9 @@ static void page_get(struct http_req *req, struct http_resp *resp)
     for (int i = 0; i < s->nincidents; i++)
         if (!s->incidents[i].live && strcmp(s->incidents[i].phase, "scheduled") != 0)
             page_incident(&m, &s->incidents[i]);
-    mk_raw(&m, "</section>\n</div></main>\n<footer class=\"help-footer\"><div class=\"container\">"
-               "<p>We will never ask for your password, 2FA codes, seed phrase or private keys. "
-               "<a href=\"/api/v1/status\">JSON</a> · <a href=\"/status/feed.atom\">Atom feed"
-               "</a></p></div></footer>\n</body>\n</html>\n");
+    mk_raw(&m, "</section>\n");
+    subscribe_form(&m, s);
+    page_foot(&m);
     status_snapshot_release(s);
     free(s);
     mk_send(&m, resp, HTML_TYPE);
@@ -654,6 +691,341 @@ static void feed_get(struct http_req *req, struct http_resp *resp)
     mk_send(&m, resp, ATOM_TYPE);
 }
 
+/* ---- subscriptions ---------------------------------------------------------------------- */
+
+#define FORM_FIELDS_MAX 80
+#define FORM_BODY_MAX 8192
+
+/* An application/x-www-form-urlencoded body split into decoded pairs (libcurl decodes). */
+struct form {
+    int n;
+    char *k[FORM_FIELDS_MAX];
+    char *v[FORM_FIELDS_MAX];
+};
+
+static char *form_decode(const char *p, size_t n)
+{
+    char *tmp = xmalloc(n + 1);
+    for (size_t i = 0; i < n; i++)
+        tmp[i] = p[i] == '+' ? ' ' : p[i];
+    tmp[n] = '\0';
+    int outlen = 0;
+    char *c = curl_easy_unescape(NULL, tmp, (int)n, &outlen);
+    free(tmp);
+    if (!c)
+        return NULL;
+    char *out = NULL;
+    if (strlen(c) == (size_t)outlen) /* refuse %00 */
+        out = xstrdup(c);
+    curl_free(c);
+    return out;
+}
+
+static void form_release(struct form *f)
+{
+    for (int i = 0; i < f->n; i++) {
+        free(f->k[i]);
+        free(f->v[i]);
+    }
+    f->n = 0;
+}
+
+/* Returns 0, or -1 when the body is not a form we take (too many fields, bad encoding). */
+static int form_parse(const char *body, size_t len, struct form *f)
+{
+    memset(f, 0, sizeof(*f));
+    const char *p = body, *end = body + len;
+    while (p && p < end) {
+        const char *amp = memchr(p, '&', (size_t)(end - p));
+        size_t n = amp ? (size_t)(amp - p) : (size_t)(end - p);
+        const char *eq = memchr(p, '=', n);
+        if (n) {
+            if (f->n == FORM_FIELDS_MAX)
+                return -1;
+            size_t kn = eq ? (size_t)(eq - p) : n;
+            char *k = form_decode(p, kn);
+            char *v = form_decode(eq ? eq + 1 : p + n, eq ? n - kn - 1 : 0);
+            if (!k || !v) {
+                free(k);
+                free(v);
+                return -1;
+            }
+            f->k[f->n] = k;
+            f->v[f->n] = v;
+            f->n++;
+        }
+        p = amp ? amp + 1 : NULL;
+    }
+    return 0;
+}
+
+static const char *form_get(const struct form *f, const char *name)
+{
+    for (int i = 0; i < f->n; i++)
+        if (strcmp(f->k[i], name) == 0)
+            return f->v[i];
+    return NULL;
+}
+
+static int id_of(const char *s, int64_t *out)
+{
+    if (!s || !*s)
+        return -1;
+    char *end;
+    long long v = strtoll(s, &end, 10);
+    if (*end || v <= 0)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* A short page with one message (and maybe a form). */
+static void message_page(struct http_resp *resp, int status, const char *title, const char *text,
+                         const char *action, int64_t id, const char *token, const char *button)
+{
+    struct mk m = {0};
+    buf_init(&m.b, PAGE_MAX);
+    page_head(&m, title);
+    mk_raw(&m, "<section class=\"st-section st-message\"><h1>");
+    mk_text(&m, title);
+    mk_raw(&m, "</h1><p>");
+    mk_text(&m, text);
+    mk_raw(&m, "</p>");
+    if (action) {
+        mk_raw(&m, "<form method=\"post\" action=\"");
+        mk_text(&m, action);
+        mk_fmt(&m, "\"><input type=\"hidden\" name=\"id\" value=\"%lld\">", (long long)id);
+        mk_raw(&m, "<input type=\"hidden\" name=\"t\" value=\"");
+        mk_text(&m, token);
+        mk_raw(&m, "\"><button class=\"btn btn-primary\" type=\"submit\">");
+        mk_text(&m, button);
+        mk_raw(&m, "</button></form>");
+    }
+    mk_raw(&m, "<p><a href=\"/status\">Back to the status page</a></p></section>\n");
+    page_foot(&m);
+    mk_send(&m, resp, HTML_TYPE);
+    resp->status = m.overflow ? 500 : status;
+    http_resp_header(resp, "Content-Security-Policy", CSP);
+}
+
+static const char SUB_SENT[] =
+    "If the address can receive mail, a confirmation link is on its way. Nothing is sent "
+    "about incidents until you follow it.";
+
+static void sub_create(struct http_req *req, struct http_resp *resp)
+{
+    static const char *const allowed[] = {"email", "components", NULL};
+    json_t *body = api_body_object(req, resp, allowed);
+    if (!body)
+        return;
+    const char *email = NULL;
+    const char *slugs[STATUS_COMPONENTS_MAX];
+    int n = 0;
+    json_t *arr = json_object_get(body, "components");
+    if (api_str(body, "email", 1, &email, resp))
+        goto out;
+    if (arr && !json_is_null(arr)) {
+        if (!json_is_array(arr) || json_array_size(arr) > STATUS_COMPONENTS_MAX) {
+            http_resp_error(resp, 400, "invalid_field",
+                            "components must be an array of at most %d component ids",
+                            STATUS_COMPONENTS_MAX);
+            goto out;
+        }
+        size_t i;
+        json_t *v;
+        json_array_foreach(arr, i, v)
+        {
+            if (!json_is_string(v)) {
+                http_resp_error(resp, 400, "invalid_field", "components[%zu] must be a string", i);
+                goto out;
+            }
+            slugs[n++] = json_string_value(v);
+        }
+    }
+    struct fd_error e = {0};
+    struct store *st = API_APP(req)->store;
+    struct db *db = store_acquire(st);
+    int rc = status_subscribe(db, &API_APP(req)->mail, email, n, slugs, &e);
+    store_release(st, db);
+    if (rc)
+        api_fail(resp, rc, &e);
+    else
+        http_resp_json(resp, 202, json_pack("{s:s}", "message", SUB_SENT));
+out:
+    json_decref(body);
+}
+
+static json_t *sub_json(const struct status_subscription_rec *r)
+{
+    json_t *comps = json_array();
+    if (strcmp(r->components, "*") != 0) {
+        const char *p = r->components;
+        while (*p) {
+            const char *c = strchr(p, ',');
+            size_t n = c ? (size_t)(c - p) : strlen(p);
+            json_array_append_new(comps, json_stringn(p, n));
+            p = c ? c + 1 : p + n;
+        }
+    }
+    return json_pack("{s:I, s:s, s:b, s:o}", "id", (json_int_t)r->id, "email", r->email, "all",
+                     strcmp(r->components, "*") == 0, "components", comps);
+}
+
+/* Shared by the JSON and the form routes: 0 done, else the error (e filled). */
+static int sub_act(struct http_req *req, int confirm, int64_t id, const char *token,
+                   struct status_subscription_rec *out, struct fd_error *e)
+{
+    struct store *st = API_APP(req)->store;
+    struct db *db = store_acquire(st);
+    int rc = confirm ? status_subscription_confirm(db, id, token, out, e)
+                     : status_unsubscribe(db, id, token, e);
+    store_release(st, db);
+    return rc;
+}
+
+static void sub_json_action(struct http_req *req, struct http_resp *resp, int confirm)
+{
+    int64_t id;
+    if (id_of(req->params[0], &id)) {
+        http_resp_error(resp, 404, "not_found", "no such subscription");
+        return;
+    }
+    static const char *const allowed[] = {"token", NULL};
+    json_t *body = api_body_object(req, resp, allowed);
+    if (!body)
+        return;
+    const char *token = NULL;
+    if (api_str(body, "token", 1, &token, resp) == 0) {
+        struct status_subscription_rec *r = xcalloc(1, sizeof(*r));
+        struct fd_error e = {0};
+        int rc = sub_act(req, confirm, id, token, r, &e);
+        if (rc == FD_EAUTH)
+            http_resp_error(resp, 403, "invalid_token", "%s", e.message);
+        else if (rc)
+            api_fail(resp, rc, &e);
+        else if (confirm)
+            http_resp_json(resp, 200, json_pack("{s:o}", "subscription", sub_json(r)));
+        else
+            http_resp_json(resp, 200, json_pack("{s:b}", "unsubscribed", 1));
+        free(r);
+    }
+    json_decref(body);
+}
+
+static void sub_confirm_json(struct http_req *req, struct http_resp *resp)
+{
+    sub_json_action(req, resp, 1);
+}
+
+static void sub_unsubscribe_json(struct http_req *req, struct http_resp *resp)
+{
+    sub_json_action(req, resp, 0);
+}
+
+/* GET /status/confirm and /status/unsubscribe: a button, never the change itself (mail
+ * scanners open links). */
+static void sub_link_page(struct http_req *req, struct http_resp *resp, int confirm)
+{
+    int64_t id;
+    const char *t = http_req_query(req, "t");
+    if (id_of(http_req_query(req, "id"), &id) || !t || strlen(t) != STATUS_TOKEN_HEX) {
+        message_page(resp, 400, "Link not valid",
+                     "This link is incomplete. Copy the whole link from the mail.", NULL, 0, NULL,
+                     NULL);
+        return;
+    }
+    if (confirm)
+        message_page(resp, 200, "Confirm your subscription",
+                     "Press the button to start getting e-mail about incidents and maintenance.",
+                     "/status/confirm", id, t, "Confirm subscription");
+    else
+        message_page(resp, 200, "Unsubscribe",
+                     "Press the button to stop all e-mail from the status page.",
+                     "/status/unsubscribe", id, t, "Unsubscribe");
+}
+
+static void confirm_page(struct http_req *req, struct http_resp *resp)
+{
+    sub_link_page(req, resp, 1);
+}
+
+static void unsubscribe_page(struct http_req *req, struct http_resp *resp)
+{
+    sub_link_page(req, resp, 0);
+}
+
+static void sub_form_action(struct http_req *req, struct http_resp *resp, int confirm)
+{
+    struct form f;
+    int64_t id;
+    if (form_parse(req->body ? req->body : "", req->body_len, &f) != 0 ||
+        id_of(form_get(&f, "id"), &id) != 0) {
+        form_release(&f);
+        message_page(resp, 400, "Link not valid", "This form was not sent as expected.", NULL, 0,
+                     NULL, NULL);
+        return;
+    }
+    struct status_subscription_rec *r = xcalloc(1, sizeof(*r));
+    struct fd_error e = {0};
+    int rc = sub_act(req, confirm, id, form_get(&f, "t"), r, &e);
+    form_release(&f);
+    if (rc == FD_EAUTH)
+        message_page(resp, 403, "Link not valid", e.message, NULL, 0, NULL, NULL);
+    else if (rc)
+        message_page(resp, 500, "Something went wrong", "Please try again in a minute.", NULL, 0,
+                     NULL, NULL);
+    else if (confirm)
+        message_page(resp, 200, "Subscribed",
+                     "You will get e-mail about incidents and maintenance. Every mail has an "
+                     "unsubscribe link.",
+                     NULL, 0, NULL, NULL);
+    else
+        message_page(resp, 200, "Unsubscribed", "You will get no more e-mail from the status page.",
+                     NULL, 0, NULL, NULL);
+    free(r);
+}
+
+static void confirm_form(struct http_req *req, struct http_resp *resp)
+{
+    sub_form_action(req, resp, 1);
+}
+
+static void unsubscribe_form(struct http_req *req, struct http_resp *resp)
+{
+    sub_form_action(req, resp, 0);
+}
+
+/* POST /status/subscribe: the form on the status page. */
+static void subscribe_post(struct http_req *req, struct http_resp *resp)
+{
+    struct form f;
+    if (form_parse(req->body ? req->body : "", req->body_len, &f) != 0) {
+        form_release(&f);
+        message_page(resp, 400, "Not subscribed", "This form was not sent as expected.", NULL, 0,
+                     NULL, NULL);
+        return;
+    }
+    const char *slugs[FORM_FIELDS_MAX];
+    int n = 0;
+    for (int i = 0; i < f.n; i++)
+        if (strcmp(f.k[i], "component") == 0)
+            slugs[n++] = f.v[i];
+    struct fd_error e = {0};
+    struct store *st = API_APP(req)->store;
+    struct db *db = store_acquire(st);
+    int rc = status_subscribe(db, &API_APP(req)->mail, form_get(&f, "email"), n, slugs, &e);
+    store_release(st, db);
+    form_release(&f);
+    if (rc == FD_EINVAL || rc == FD_ERATE)
+        message_page(resp, rc == FD_ERATE ? 429 : 400, "Not subscribed", e.message, NULL, 0, NULL,
+                     NULL);
+    else if (rc)
+        message_page(resp, 500, "Something went wrong", "Please try again in a minute.", NULL, 0,
+                     NULL, NULL);
+    else
+        message_page(resp, 200, "Check your mailbox", SUB_SENT, NULL, 0, NULL, NULL);
+}
+
 void api_status_register(void)
 {
     http_route("GET", "/api/v1/status", status_get);
@@ -663,4 +1035,26 @@ void api_status_register(void)
     http_route("POST", "/api/v1/status/incidents/{id}/updates", incident_update);
     http_route("GET", "/status", page_get);
     http_route("GET", "/status/feed.atom", feed_get);
+    http_route("POST", "/api/v1/status/subscriptions", sub_create);
+    http_route("POST", "/api/v1/status/subscriptions/{id}/confirm", sub_confirm_json);
+    http_route("POST", "/api/v1/status/subscriptions/{id}/unsubscribe", sub_unsubscribe_json);
+    http_route("GET", "/status/confirm", confirm_page);
+    http_route("POST", "/status/confirm", confirm_form);
+    http_route("GET", "/status/unsubscribe", unsubscribe_page);
+    http_route("POST", "/status/unsubscribe", unsubscribe_form);
+    http_route("POST", "/status/subscribe", subscribe_post);
+    http_route_body_max("POST", "/status/confirm", FORM_BODY_MAX);
+    http_route_body_max("POST", "/status/unsubscribe", FORM_BODY_MAX);
+    http_route_body_max("POST", "/status/subscribe", FORM_BODY_MAX);
+}
+
+/*
+ * The status page's forms post without JavaScript, so they cannot send X-CSRF-Token.
+ * None acts for the signed-in user: a subscription request only mails a confirmation
+ * link, and confirm/unsubscribe are authorised by the signed token in the form.
+ */
+int status_csrf_exempt(const char *route)
+{
+    return strcmp(route, "/status/subscribe") == 0 || strcmp(route, "/status/confirm") == 0 ||
+           strcmp(route, "/status/unsubscribe") == 0;
 }

@@ -344,8 +344,8 @@ static json_t *components_json(int n, const struct status_component_input *in, i
 }
 
 int status_incident_create(struct db *db, const struct auth_actor *a,
-                           const struct status_incident_input *in, int64_t *id,
-                           struct fd_error *err)
+                           const struct mail_config *mail, const struct status_incident_input *in,
+                           int64_t *id, struct fd_error *err)
 {
     if (!status_can_publish(a))
         return fd_fail(err, FD_EFORBIDDEN, "", "only supervisors and admins publish incidents");
@@ -413,6 +413,8 @@ int status_incident_create(struct db *db, const struct auth_actor *a,
                           components_json(in->ncomponents, in->components, maint));
     if ((rc = event(db, a->user.id, "status.incident_created", d, now)))
         goto fail;
+    if (mail && (rc = status__notify(db, mail, &r, r.status, in->body)))
+        goto fail;
     if ((rc = db_commit(db)))
         goto fail;
     *id = r.id;
@@ -422,7 +424,8 @@ fail:
     return rc;
 }
 
-int status_incident_update(struct db *db, const struct auth_actor *a, int64_t id,
+int status_incident_update(struct db *db, const struct auth_actor *a,
+                           const struct mail_config *mail, int64_t id,
                            const struct status_update_input *in, struct fd_error *err)
 {
     if (!status_can_publish(a))
@@ -487,6 +490,8 @@ int status_incident_update(struct db *db, const struct auth_actor *a, int64_t id
                           (json_int_t)uid, "before", before, "after", "status", r.status,
                           "components", components_json(in->ncomponents, in->components, 0));
     if ((rc = event(db, a->user.id, "status.incident_updated", d, now)))
+        goto fail;
+    if (mail && (rc = status__notify(db, mail, &r, r.status, in->body)))
         goto fail;
     if ((rc = db_commit(db)))
         goto fail;

@@ -16,6 +16,7 @@
  */
 #include "../auth/auth.h"
 #include "../core/err.h"
+#include "../mail/mail.h"
 #include "../store/store_status.h"
 
 #include <stdint.h>
@@ -106,11 +107,15 @@ struct status_incident_input {
     struct status_component_input components[STATUS_COMPONENTS_MAX];
 };
 
-/* Publishes an incident or a maintenance window with its first update. *id gets it.
- * Returns 0, FD_EFORBIDDEN, FD_EINVAL (err says which field), FD_EDB. */
+/*
+ * Publishes an incident or a maintenance window with its first update. *id gets it.
+ * mail (NULL: nobody is mailed) queues the update to every confirmed subscriber of an
+ * affected component, in the same transaction. Returns 0, FD_EFORBIDDEN, FD_EINVAL (err
+ * says which field), FD_EDB, or a mail error.
+ */
 int status_incident_create(struct db *db, const struct auth_actor *a,
-                           const struct status_incident_input *in, int64_t *id,
-                           struct fd_error *err);
+                           const struct mail_config *mail, const struct status_incident_input *in,
+                           int64_t *id, struct fd_error *err);
 
 struct status_update_input {
     /* incident: investigating, identified, monitoring, resolved; maintenance:
@@ -121,9 +126,46 @@ struct status_update_input {
     struct status_component_input components[STATUS_COMPONENTS_MAX];
 };
 
-/* Adds an update to the timeline. Returns 0, FD_EFORBIDDEN, FD_ENOTFOUND, FD_EINVAL,
- * FD_ECONFLICT (already resolved, completed or cancelled; err->field "status"), FD_EDB. */
-int status_incident_update(struct db *db, const struct auth_actor *a, int64_t id,
+/* Adds an update to the timeline and mails subscribers like status_incident_create.
+ * Returns 0, FD_EFORBIDDEN, FD_ENOTFOUND, FD_EINVAL, FD_ECONFLICT (already resolved,
+ * completed or cancelled; err->field "status"), FD_EDB. */
+int status_incident_update(struct db *db, const struct auth_actor *a,
+                           const struct mail_config *mail, int64_t id,
                            const struct status_update_input *in, struct fd_error *err);
+
+/* ---- e-mail subscriptions (subscribe.c) ---------------------------------------------
+ * Double opt-in: a request mails a confirmation link; only a confirmed address gets
+ * incident mail, and every such mail carries an unsubscribe link. Links carry the
+ * subscription id and an HMAC-SHA256 (libsodium) over purpose, id, address (and, for a
+ * confirmation, the components asked for) under a key made on first use and kept in the
+ * database; they never expire, but a confirmation link stops working once a newer request
+ * changed what is pending.
+ */
+#define STATUS_CONFIRM_PER_HOUR 3 /* confirmation mails to one address per hour */
+#define STATUS_TOKEN_HEX 64
+
+/*
+ * Records a request for e-mail about the given components (n = 0: all) and queues a
+ * confirmation mail to email. Answers the same whether the address was subscribed or not.
+ * Returns 0, FD_EINVAL (bad address or unknown component), FD_ERATE (too many
+ * confirmation mails to this address this hour), FD_EDB.
+ */
+int status_subscribe(struct db *db, const struct mail_config *mail, const char *email, int n,
+                     const char *const *slugs, struct fd_error *err);
+/* Confirms what is pending. out (may be NULL) gets the subscription. Returns 0,
+ * FD_EAUTH (wrong or stale token, or nothing pending), FD_EDB. */
+int status_subscription_confirm(struct db *db, int64_t id, const char *token,
+                                struct status_subscription_rec *out, struct fd_error *err);
+/* Ends a subscription. Returns 0 (also when it had ended), FD_EAUTH, FD_EDB. */
+int status_unsubscribe(struct db *db, int64_t id, const char *token, struct fd_error *err);
+/* The link tokens of a subscription (hex, STATUS_TOKEN_HEX + 1 bytes), inside the
+ * caller's write transaction (the key may be made). purpose: "confirm" or "unsubscribe".
+ * For tests and the mails. Returns 0 or FD_EDB. */
+int status_subscription_token(struct db *db, const char *purpose,
+                              const struct status_subscription_rec *r, char *out);
+/* Queues the mail about one update of inc to the matching subscribers (status.c calls it
+ * inside its write transaction). Returns 0 or an FD_E code. */
+int status__notify(struct db *db, const struct mail_config *mail,
+                   const struct status_incident_rec *inc, const char *phase, const char *body);
 
 #endif

@@ -2,8 +2,10 @@
 #include "store_status.h"
 
 #include "../core/err.h"
+#include "../core/xalloc.h"
 #include "store_int.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 int store_status_component_list(struct db *db,
@@ -255,4 +257,129 @@ int store_status_update_list(struct db *db, int64_t incident_id,
     }
     db_finalize(st);
     return rc < 0 ? rc : 0;
+}
+
+/* ---- subscriptions ------------------------------------------------------------------ */
+
+#define SUB_COLS                                                                                   \
+    "id, email, components, pending_components, created_at, confirmed_at, unsubscribed_at "        \
+    "FROM status_subscriptions "
+
+static void read_sub(struct db_stmt *st, struct status_subscription_rec *r)
+{
+    memset(r, 0, sizeof(*r));
+    r->id = db_col_int64(st, 0);
+    STORE_COPY(st, 1, r->email);
+    STORE_COPY(st, 2, r->components);
+    STORE_COPY(st, 3, r->pending);
+    r->created_at = db_col_int64(st, 4);
+    r->confirmed_at = db_col_int64(st, 5);
+    r->unsubscribed_at = db_col_int64(st, 6);
+}
+
+static int sub_one(struct db_stmt *st, struct status_subscription_rec *out)
+{
+    int rc = db_step(st);
+    if (rc == 1)
+        read_sub(st, out);
+    return store__finish_row(st, rc);
+}
+
+int store_status_sub_get(struct db *db, int64_t id, struct status_subscription_rec *out)
+{
+    struct db_stmt *st;
+    if (db_prepare(db, "SELECT " SUB_COLS "WHERE id = ?", &st))
+        return FD_EDB;
+    db_bind_int64(st, 1, id);
+    return sub_one(st, out);
+}
+
+int store_status_sub_by_email(struct db *db, const char *email, struct status_subscription_rec *out)
+{
+    struct db_stmt *st;
+    if (db_prepare(db, "SELECT " SUB_COLS "WHERE email = ?", &st))
+        return FD_EDB;
+    db_bind_text(st, 1, email);
+    return sub_one(st, out);
+}
+
+int store_status_sub_insert(struct db *db, struct status_subscription_rec *r)
+{
+    struct db_stmt *st;
+    if (db_prepare(db,
+                   "INSERT INTO status_subscriptions (email, components, pending_components, "
+                   "created_at, confirmed_at, unsubscribed_at) VALUES (?, ?, ?, ?, ?, ?) "
+                   "RETURNING id",
+                   &st))
+        return FD_EDB;
+    db_bind_text(st, 1, r->email);
+    db_bind_text(st, 2, r->components);
+    store__bind_opt(st, 3, r->pending);
+    db_bind_int64(st, 4, r->created_at);
+    bind_opt_ms(st, 5, r->confirmed_at);
+    bind_opt_ms(st, 6, r->unsubscribed_at);
+    return store__step_id(st, &r->id);
+}
+
+int store_status_sub_update(struct db *db, const struct status_subscription_rec *r)
+{
+    struct db_stmt *st;
+    if (db_prepare(db,
+                   "UPDATE status_subscriptions SET components = ?, pending_components = ?, "
+                   "confirmed_at = ?, unsubscribed_at = ? WHERE id = ?",
+                   &st))
+        return FD_EDB;
+    db_bind_text(st, 1, r->components);
+    store__bind_opt(st, 2, r->pending);
+    bind_opt_ms(st, 3, r->confirmed_at);
+    bind_opt_ms(st, 4, r->unsubscribed_at);
+    db_bind_int64(st, 5, r->id);
+    int rc = store__step_done(st);
+    if (rc == 0 && db_changes(db) == 0)
+        return FD_ENOTFOUND;
+    return rc;
+}
+
+int store_status_sub_list_active(struct db *db,
+                                 int (*cb)(void *, const struct status_subscription_rec *),
+                                 void *ctx)
+{
+    struct db_stmt *st;
+    if (db_prepare(db,
+                   "SELECT " SUB_COLS "WHERE confirmed_at IS NOT NULL AND unsubscribed_at IS NULL "
+                   "ORDER BY id",
+                   &st))
+        return FD_EDB;
+    int rc;
+    struct status_subscription_rec *r = xmalloc(sizeof(*r));
+    while ((rc = db_step(st)) == 1) {
+        read_sub(st, r);
+        if ((rc = cb(ctx, r)) != 0)
+            break;
+    }
+    free(r);
+    db_finalize(st);
+    return rc < 0 ? rc : 0;
+}
+
+int store_status_secret_get(struct db *db, const char *name, char *out, size_t n)
+{
+    struct db_stmt *st;
+    if (db_prepare(db, "SELECT value FROM status_secrets WHERE name = ?", &st))
+        return FD_EDB;
+    db_bind_text(st, 1, name);
+    int rc = db_step(st);
+    if (rc == 1)
+        store__copy_col(st, 0, out, n);
+    return store__finish_row(st, rc);
+}
+
+int store_status_secret_put(struct db *db, const char *name, const char *value)
+{
+    struct db_stmt *st;
+    if (db_prepare(db, "INSERT INTO status_secrets (name, value) VALUES (?, ?)", &st))
+        return FD_EDB;
+    db_bind_text(st, 1, name);
+    db_bind_text(st, 2, value);
+    return store__step_done(st);
 }

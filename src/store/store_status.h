@@ -80,4 +80,31 @@ int store_status_update_insert(struct db *db, int64_t incident_id, const char *s
 int store_status_update_list(struct db *db, int64_t incident_id,
                              int (*cb)(void *, const struct status_update_rec *), void *ctx);
 
+/* ---- subscriptions ---------------------------------------------------------------- */
+
+#define STATUS_SUB_COMPONENTS_MAX 1024 /* bytes of a comma-separated slug list */
+
+struct status_subscription_rec {
+    int64_t id;
+    char email[FD_EMAIL_MAX + 1];
+    char components[STATUS_SUB_COMPONENTS_MAX + 1];    /* "*" = all; "" before confirmation */
+    char pending[STATUS_SUB_COMPONENTS_MAX + 1];       /* awaiting confirmation; "" = none */
+    int64_t created_at, confirmed_at, unsubscribed_at; /* 0 = not (yet) */
+};
+
+int store_status_sub_get(struct db *db, int64_t id, struct status_subscription_rec *out);
+int store_status_sub_by_email(struct db *db, const char *email,
+                              struct status_subscription_rec *out);
+int store_status_sub_insert(struct db *db, struct status_subscription_rec *r); /* sets r->id */
+/* Writes components, pending, confirmed_at and unsubscribed_at. */
+int store_status_sub_update(struct db *db, const struct status_subscription_rec *r);
+/* Confirmed subscriptions that were not cancelled, oldest first. */
+int store_status_sub_list_active(struct db *db,
+                                 int (*cb)(void *, const struct status_subscription_rec *),
+                                 void *ctx);
+
+/* A named secret (hex text) into out; FD_ENOTFOUND when not made yet. */
+int store_status_secret_get(struct db *db, const char *name, char *out, size_t n);
+int store_status_secret_put(struct db *db, const char *name, const char *value);
+
 #endif

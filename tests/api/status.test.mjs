@@ -8,10 +8,11 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, Client } from '../lib/server.mjs';
+import { startSmtpSink, sleep } from '../lib/mailservers.mjs';
 
 const HOUR = 3600 * 1000;
 const T0 = Date.UTC(2027, 0, 4, 8, 0, 0); // the server's clock at the start
-let srv, clockDir, clockFile;
+let srv, sink, clockDir, clockFile;
 let sup, agent, cust, anon;
 
 function setClock(ms) { writeFileSync(clockFile, String(ms)); }
@@ -32,7 +33,10 @@ before(async () => {
   clockDir = mkdtempSync(join(tmpdir(), 'fd-clock-'));
   clockFile = join(clockDir, 'now');
   setClock(T0);
-  srv = await startServer({ env: { FRONTDESK_CLOCK_FILE: clockFile } });
+  sink = await startSmtpSink();
+  srv = await startServer({ env: {
+    FRONTDESK_CLOCK_FILE: clockFile, FRONTDESK_SMTP_URL: sink.url, FRONTDESK_MAIL_POLL_MS: '100',
+  } });
   const s = srv.addUser({ email: 'sup@fd.test', name: 'Sue Pervisor', role: 'supervisor' });
   const a = srv.addUser({ email: 'ann@fd.test', name: 'Ann Agent', role: 'agent', department: 'deposits', tier: 1 });
   sup = await login(s.email, s.password);
@@ -43,7 +47,8 @@ before(async () => {
 });
 
 after(async () => {
-  await srv.stop();
+  await srv?.stop();
+  await sink?.stop();
   rmSync(clockDir, { recursive: true, force: true });
 });
 
@@ -248,4 +253,122 @@ test('a maintenance window ended early or cancelled stops counting at once', asy
   assert.equal(u.status, 200, u.text);
   assert.equal(u.json.incident.status, 'completed');
   assert.equal(comp((await anon.get('/api/v1/status')).json, 'spot').state, 'operational');
+});
+
+// ---- e-mail subscriptions -------------------------------------------------------------
+
+const rcptOf = (m) => m.envelope.rcpt_tos.map((r) => r.toLowerCase());
+/** The plain text of a message: quoted-printable soft breaks and escapes decoded. */
+function plain(m) {
+  const qp = m.body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (x, h) => String.fromCharCode(parseInt(h, 16)));
+  return Buffer.from(qp, 'latin1').toString('utf8');
+}
+async function mailsTo(email, n) {
+  const ms = await sink.waitForMessages((all) => all.filter((m) => rcptOf(m).includes(email)).length >= n, 15000);
+  return ms.filter((m) => rcptOf(m).includes(email));
+}
+const countTo = (email) => sink.messages().filter((m) => rcptOf(m).includes(email)).length;
+function link(text, path) {
+  const m = text.match(new RegExp(`https?://[^\\s]*${path}\\?id=(\\d+)&t=([0-9a-f]{64})`));
+  assert.ok(m, `a ${path} link in:\n${text}`);
+  return { id: Number(m[1]), t: m[2] };
+}
+async function form(path, fields) {
+  const body = new URLSearchParams(fields).toString();
+  const res = await fetch(srv.url + path, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body, redirect: 'manual' });
+  return { status: res.status, text: await res.text() };
+}
+
+test('subscriptions: double opt-in, mail per update to matching subscribers, unsubscribe link', { timeout: 60000 }, async () => {
+  setClock(T0 + 20 * HOUR);
+  isErr(await anon.post('/api/v1/status/subscriptions', { email: 'not-an-address' }), 400, 'invalid_field');
+  isErr(await anon.post('/api/v1/status/subscriptions', {}), 400, 'missing_field');
+  isErr(await anon.post('/api/v1/status/subscriptions', { email: 'x@example.com', components: ['chain-doge'] }), 400, 'invalid_field');
+  isErr(await anon.post('/api/v1/status/subscriptions', { email: 'x@example.com', components: [7] }), 400, 'invalid_field');
+
+  // Bob wants BTC only (JSON API); Alice everything (the no-JavaScript form on /status).
+  let r = await anon.post('/api/v1/status/subscriptions', { email: 'Bob@Example.com', components: ['chain-btc'] });
+  assert.equal(r.status, 202, r.text);
+  const page = await anon.get('/status');
+  assert.match(page.text, /<form class="st-subscribe" method="post" action="\/status\/subscribe">/);
+  r = await form('/status/subscribe', { email: 'alice@example.com' });
+  assert.equal(r.status, 200, r.text);
+  assert.match(r.text, /Check your mailbox/);
+
+  const [bobConfirm] = await mailsTo('bob@example.com', 1);
+  assert.match(bobConfirm.header('subject'), /Confirm your Frontdesk status subscription/);
+  assert.equal(bobConfirm.header('auto-submitted'), 'auto-replied');
+  const bobText = plain(bobConfirm);
+  assert.match(bobText, /Bitcoin \(BTC\)/);
+  const bc = link(bobText, '/status/confirm');
+  const [aliceConfirm] = await mailsTo('alice@example.com', 1);
+  const ac = link(plain(aliceConfirm), '/status/confirm');
+  assert.match(plain(aliceConfirm), /all components/);
+
+  // Opening the link shows a button; it does not confirm by itself (mail scanners open links).
+  const land = await anon.get(`/status/confirm?id=${bc.id}&t=${bc.t}`);
+  assert.equal(land.status, 200);
+  assert.match(land.text, /<form method="post" action="\/status\/confirm">/);
+  assert.ok(land.text.includes(`value="${bc.t}"`));
+
+  // Only Alice confirms for now; an incident on BTC mails her, not unconfirmed Bob.
+  r = await form('/status/confirm', { id: String(ac.id), t: ac.t });
+  assert.equal(r.status, 200, r.text);
+  assert.match(r.text, /Subscribed/);
+  const inc = (await sup.post('/api/v1/status/incidents', { title: 'BTC deposits delayed', body: 'Deposits need more confirmations than usual.',
+    components: [{ component: 'chain-btc', state: 'degraded' }] })).json.incident;
+  const [, aliceFirst] = await mailsTo('alice@example.com', 2);
+  assert.equal(aliceFirst.header('subject'), '[Status] Investigating: BTC deposits delayed');
+  assert.match(plain(aliceFirst), /Affected: Bitcoin \(BTC\): Degraded performance/);
+  assert.match(plain(aliceFirst), /Deposits need more confirmations than usual\./);
+  link(plain(aliceFirst), '/status/unsubscribe');
+  assert.equal(countTo('bob@example.com'), 1, 'an unconfirmed address gets nothing but the confirmation');
+
+  // A wrong or tampered token is refused and confirms nothing.
+  isErr(await anon.post(`/api/v1/status/subscriptions/${bc.id}/confirm`, { token: 'a'.repeat(64) }), 403, 'invalid_token');
+  r = await form('/status/confirm', { id: String(bc.id), t: bc.t.replace(/.$/, (c) => (c === '0' ? '1' : '0')) });
+  assert.equal(r.status, 403);
+  r = await anon.post(`/api/v1/status/subscriptions/${bc.id}/confirm`, { token: bc.t });
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(r.json.subscription, { id: bc.id, email: 'bob@example.com', all: false, components: ['chain-btc'] });
+  isErr(await anon.post(`/api/v1/status/subscriptions/${bc.id}/confirm`, { token: bc.t }), 403, 'invalid_token');
+
+  // An ETH incident goes to Alice (all) only; the BTC update goes to both.
+  const eth = (await sup.post('/api/v1/status/incidents', { title: 'ETH gas spike', body: 'ERC-20 withdrawals slower.',
+    components: [{ component: 'chain-eth', state: 'degraded' }] })).json.incident;
+  await mailsTo('alice@example.com', 3);
+  r = await sup.post(`/api/v1/status/incidents/${inc.id}/updates`, { status: 'resolved', body: 'Deposits are credited normally again.' });
+  assert.equal(r.status, 200, r.text);
+  const bobMails = await mailsTo('bob@example.com', 2);
+  assert.equal(bobMails[1].header('subject'), '[Status] Resolved: BTC deposits delayed');
+  assert.match(plain(bobMails[1]), /Deposits are credited normally again\./);
+  await mailsTo('alice@example.com', 4);
+  assert.ok(!bobMails.some((m) => /ETH gas spike/.test(m.header('subject'))), 'Bob did not get the ETH incident');
+
+  // Unsubscribe with the link from the mail: the landing page, then the button.
+  const un = link(plain(bobMails[1]), '/status/unsubscribe');
+  const unPage = await anon.get(`/status/unsubscribe?id=${un.id}&t=${un.t}`);
+  assert.equal(unPage.status, 200);
+  assert.match(unPage.text, /action="\/status\/unsubscribe"/);
+  isErr(await anon.post(`/api/v1/status/subscriptions/${un.id}/unsubscribe`, { token: bc.t }), 403, 'invalid_token');
+  r = await form('/status/unsubscribe', { id: String(un.id), t: un.t });
+  assert.equal(r.status, 200, r.text);
+  assert.match(r.text, /Unsubscribed/);
+  r = await sup.post('/api/v1/status/incidents', { title: 'BTC again', body: 'Again.', components: [{ component: 'chain-btc', state: 'degraded' }] });
+  assert.equal(r.status, 201);
+  await mailsTo('alice@example.com', 5);
+  await sleep(500);
+  assert.equal(countTo('bob@example.com'), 2, 'no mail after unsubscribing');
+  for (const id of [eth.id, r.json.incident.id])
+    assert.equal((await sup.post(`/api/v1/status/incidents/${id}/updates`, { status: 'resolved', body: 'ok' })).status, 200);
+});
+
+test('subscriptions: confirmation mails to one address are rate-limited', async () => {
+  for (let i = 0; i < 3; i++)
+    assert.equal((await anon.post('/api/v1/status/subscriptions', { email: 'flood@example.com' })).status, 202);
+  isErr(await anon.post('/api/v1/status/subscriptions', { email: 'flood@example.com' }), 429, 'rate_limited');
+  const r = await form('/status/subscribe', { email: 'flood@example.com' });
+  assert.equal(r.status, 429);
+  setClock(T0 + 22 * HOUR); // an hour later it works again
+  assert.equal((await anon.post('/api/v1/status/subscriptions', { email: 'flood@example.com' })).status, 202);
 });

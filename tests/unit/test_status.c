@@ -76,8 +76,8 @@ Test(status, only_supervisors_publish)
     struct status_incident_input in = {.title = "t", .body = "b"};
     struct fd_error e = {0};
     int64_t id = 0;
-    cr_assert_eq(status_incident_create(fx.db, &agent, &in, &id, &e), FD_EFORBIDDEN);
-    cr_assert_eq(status_incident_create(fx.db, &cust, &in, &id, &e), FD_EFORBIDDEN);
+    cr_assert_eq(status_incident_create(fx.db, &agent, NULL, &in, &id, &e), FD_EFORBIDDEN);
+    cr_assert_eq(status_incident_create(fx.db, &cust, NULL, &in, &id, &e), FD_EFORBIDDEN);
     cr_assert_eq(count_rows("SELECT COUNT(*) FROM status_incidents"), 0);
 }
 
@@ -92,18 +92,18 @@ Test(status, worst_state_wins_and_resolving_clears_it)
     b.components[1] = (struct status_component_input){"spot", "partial_outage"};
     struct fd_error e = {0};
     int64_t ida = 0, idb = 0;
-    cr_assert_eq(status_incident_create(fx.db, &sup, &a, &ida, &e), 0, "%s", e.message);
+    cr_assert_eq(status_incident_create(fx.db, &sup, NULL, &a, &ida, &e), 0, "%s", e.message);
     cr_assert_str_eq(state_of("chain-btc"), "degraded");
-    cr_assert_eq(status_incident_create(fx.db, &sup, &b, &idb, &e), 0, "%s", e.message);
+    cr_assert_eq(status_incident_create(fx.db, &sup, NULL, &b, &idb, &e), 0, "%s", e.message);
     cr_assert_str_eq(state_of("chain-btc"), "major_outage");
     cr_assert_str_eq(state_of("spot"), "partial_outage");
     cr_assert_str_eq(state_of("chain-eth"), "operational");
 
     struct status_update_input u = {.status = "resolved", .body = "Fixed"};
-    cr_assert_eq(status_incident_update(fx.db, &sup, idb, &u, &e), 0, "%s", e.message);
+    cr_assert_eq(status_incident_update(fx.db, &sup, NULL, idb, &u, &e), 0, "%s", e.message);
     cr_assert_str_eq(state_of("chain-btc"), "degraded", "the other incident still counts");
     cr_assert_str_eq(state_of("spot"), "operational");
-    cr_assert_eq(status_incident_update(fx.db, &sup, idb, &u, &e), FD_ECONFLICT);
+    cr_assert_eq(status_incident_update(fx.db, &sup, NULL, idb, &u, &e), FD_ECONFLICT);
     cr_assert_str_eq(e.field, "status");
     /* Two creations and one update: three events, all with ticket_id NULL. */
     cr_assert_eq(count_rows("SELECT COUNT(*) FROM events WHERE type LIKE 'status.%' "
@@ -119,11 +119,11 @@ Test(status, invalid_update_changes_nothing)
     a.components[0] = (struct status_component_input){"api", "degraded"};
     struct fd_error e = {0};
     int64_t id = 0;
-    cr_assert_eq(status_incident_create(fx.db, &sup, &a, &id, &e), 0);
+    cr_assert_eq(status_incident_create(fx.db, &sup, NULL, &a, &id, &e), 0);
     struct status_update_input u = {.status = "identified", .body = "x", .ncomponents = 2};
     u.components[0] = (struct status_component_input){"api", "major_outage"};
     u.components[1] = (struct status_component_input){"nope", "degraded"};
-    cr_assert_eq(status_incident_update(fx.db, &sup, id, &u, &e), FD_EINVAL);
+    cr_assert_eq(status_incident_update(fx.db, &sup, NULL, id, &u, &e), FD_EINVAL);
     cr_assert_str_eq(e.field, "components");
     cr_assert_str_eq(state_of("api"), "degraded");
     cr_assert_eq(count_rows("SELECT COUNT(*) FROM status_updates"), 1);
@@ -142,7 +142,7 @@ Test(status, maintenance_window_follows_the_clock)
     m.components[0] = (struct status_component_input){"chain-sol", NULL};
     struct fd_error e = {0};
     int64_t id = 0;
-    cr_assert_eq(status_incident_create(fx.db, &sup, &m, &id, &e), 0, "%s", e.message);
+    cr_assert_eq(status_incident_create(fx.db, &sup, NULL, &m, &id, &e), 0, "%s", e.message);
     cr_assert_str_eq(state_of("chain-sol"), "operational");
     fd_clock_set(T0 + HOUR);
     cr_assert_str_eq(state_of("chain-sol"), "maintenance");
@@ -170,14 +170,14 @@ Test(status, maintenance_rejects_bad_windows)
     m.components[0] = (struct status_component_input){"kyc", NULL};
     struct fd_error e = {0};
     int64_t id = 0;
-    cr_assert_eq(status_incident_create(fx.db, &sup, &m, &id, &e), FD_EINVAL);
+    cr_assert_eq(status_incident_create(fx.db, &sup, NULL, &m, &id, &e), FD_EINVAL);
     cr_assert_str_eq(e.field, "ends_at");
     m.starts_at = T0 - 2 * HOUR;
     m.ends_at = T0 - HOUR;
-    cr_assert_eq(status_incident_create(fx.db, &sup, &m, &id, &e), FD_EINVAL);
+    cr_assert_eq(status_incident_create(fx.db, &sup, NULL, &m, &id, &e), FD_EINVAL);
     m.ends_at = T0 + HOUR;
     m.components[0].state = "major_outage";
-    cr_assert_eq(status_incident_create(fx.db, &sup, &m, &id, &e), FD_EINVAL);
+    cr_assert_eq(status_incident_create(fx.db, &sup, NULL, &m, &id, &e), FD_EINVAL);
     cr_assert_str_eq(e.field, "components");
     cr_assert_eq(count_rows("SELECT COUNT(*) FROM status_incidents"), 0);
 }

@@ -63,13 +63,22 @@ CREATE TABLE status_updates (
 );
 CREATE INDEX status_updates_incident ON status_updates(incident_id, id);
 
--- E-mail subscriptions (double opt-in). components: comma-separated slugs, '' = all.
--- confirmed_at NULL until the link in the confirmation mail is followed.
+-- E-mail subscriptions (double opt-in). components: comma-separated slugs, '*' = all.
+-- A request stores what was asked for in pending_components and mails a confirmation link;
+-- following it moves pending_components into components and sets confirmed_at. So nobody
+-- can change another person's subscription without access to their mailbox.
 CREATE TABLE status_subscriptions (
     id INTEGER PRIMARY KEY,
     email TEXT NOT NULL UNIQUE,
-    components TEXT NOT NULL,
+    components TEXT NOT NULL DEFAULT '',
+    pending_components TEXT,
     created_at BIGINT NOT NULL,
     confirmed_at BIGINT,
     unsubscribed_at BIGINT
+);
+
+-- Keys made on first use (the HMAC key that signs confirmation and unsubscribe links).
+CREATE TABLE status_secrets (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
 );
