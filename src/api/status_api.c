@@ -19,6 +19,7 @@
 #include "../core/timeutil.h"
 #include "../core/xalloc.h"
 #include "../status/status.h"
+#include "../tickets/tickets.h"
 #include "api_int.h"
 
 #include <curl/curl.h>
@@ -202,6 +203,12 @@ static void status_get(struct http_req *req, struct http_resp *resp)
  * live incidents and maintenance in progress, with the latest public update. */
 static void banner_get(struct http_req *req, struct http_resp *resp)
 {
+    /* ?surface=portal|chat (the widgets say where they show it) records a view. */
+    const char *surface = http_req_query(req, "surface");
+    if (surface && strcmp(surface, "portal") != 0 && strcmp(surface, "chat") != 0) {
+        http_resp_error(resp, 400, "invalid_field", "surface must be portal or chat");
+        return;
+    }
     struct status_snapshot *s = xcalloc(1, sizeof(*s));
     if (load_snapshot(req, resp, 1, s)) {
         free(s);
@@ -224,6 +231,15 @@ static void banner_get(struct http_req *req, struct http_resp *resp)
     }
     status_snapshot_release(s);
     free(s);
+    if (surface && json_array_size(arr)) {
+        const struct auth_actor *a = api_actor(req);
+        struct store *st = API_APP(req)->store;
+        struct db *db = store_acquire(st);
+        /* Counting is best effort: a failure here must not hide the banner. */
+        (void)status_banner_viewed(db, a && !auth_is_staff(a) ? a->user.id : 0, surface,
+                                   fd_now_ms());
+        store_release(st, db);
+    }
     http_resp_json(resp, 200, json_pack("{s:o}", "incidents", arr));
     http_resp_header(resp, "Cache-Control", "no-cache");
 }
@@ -1026,6 +1042,335 @@ static void subscribe_post(struct http_req *req, struct http_resp *resp)
         message_page(resp, 200, "Check your mailbox", SUB_SENT, NULL, 0, NULL, NULL);
 }
 
+/* ---- incident mode: ticket links, bulk reply, banner views, report -------------------- */
+
+static int ticket_param(struct http_req *req, struct http_resp *resp, int64_t *id)
+{
+    if (req->nparams < 1 || tickets_parse_ref(req->params[0], id)) {
+        http_resp_error(resp, 404, "not_found", "no such ticket");
+        return -1;
+    }
+    return 0;
+}
+
+static const struct auth_actor *require_agent(struct http_req *req, struct http_resp *resp,
+                                              unsigned scope)
+{
+    const struct auth_actor *a = api_require(req, resp, 0);
+    if (!a || !api_require_staff(a, resp))
+        return NULL;
+    if (a->via_token && !auth_has_scope(a, scope)) {
+        http_resp_error(resp, 403, "forbidden", "the API token lacks the scope this needs");
+        return NULL;
+    }
+    return a;
+}
+
+static int add_link(void *ctx, const struct status_link_rec *l)
+{
+    char at[32];
+    api_iso(l->created_at, at);
+    json_array_append_new(ctx, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s}", "id",
+                                         (json_int_t)l->incident_id, "title", l->title, "status",
+                                         l->incident_status, "how", l->how, "reason", l->reason,
+                                         "linked_at", at));
+    return 0;
+}
+
+static void ticket_incidents(struct http_req *req, struct http_resp *resp)
+{
+    const struct auth_actor *a = require_agent(req, resp, SCOPE_TICKETS_READ);
+    int64_t id;
+    if (!a || ticket_param(req, resp, &id))
+        return;
+    json_t *arr = json_array();
+    struct store *st = API_APP(req)->store;
+    struct db *db = store_acquire(st);
+    int rc = status_ticket_links(db, a, id, add_link, arr);
+    store_release(st, db);
+    if (rc) {
+        json_decref(arr);
+        struct fd_error e = {0};
+        if (rc == FD_ENOTFOUND)
+            fd_fail(&e, rc, "", "no such ticket");
+        api_fail(resp, rc, &e);
+        return;
+    }
+    http_resp_json(resp, 200, json_pack("{s:o}", "incidents", arr));
+}
+
+static void ticket_link_change(struct http_req *req, struct http_resp *resp, int link)
+{
+    const struct auth_actor *a = require_agent(req, resp, SCOPE_TICKETS_WRITE);
+    int64_t id, incident = 0;
+    if (!a || ticket_param(req, resp, &id))
+        return;
+    if (link) {
+        static const char *const allowed[] = {"incident_id", NULL};
+        json_t *body = api_body_object(req, resp, allowed);
+        if (!body)
+            return;
+        int bad = api_int(body, "incident_id", 1, &incident, NULL, resp);
+        json_decref(body);
+        if (bad)
+            return;
+        if (incident <= 0) {
+            http_resp_error(resp, 400, "invalid_field", "incident_id must be a positive integer");
+            return;
+        }
+    } else if (id_of(req->params[1], &incident)) {
+        http_resp_error(resp, 404, "not_found", "no such incident");
+        return;
+    }
+    struct fd_error e = {0};
+    struct store *st = API_APP(req)->store;
+    struct db *db = store_acquire(st);
+    int rc = status_ticket_link(db, a, id, incident, link, &e);
+    json_t *arr = json_array();
+    if (rc == 0)
+        rc = status_ticket_links(db, a, id, add_link, arr);
+    store_release(st, db);
+    if (rc) {
+        json_decref(arr);
+        api_fail(resp, rc, &e);
+        return;
+    }
+    http_resp_json(resp, link ? 201 : 200, json_pack("{s:o}", "incidents", arr));
+}
+
+static void ticket_link(struct http_req *req, struct http_resp *resp)
+{
+    ticket_link_change(req, resp, 1);
+}
+
+static void ticket_unlink(struct http_req *req, struct http_resp *resp)
+{
+    ticket_link_change(req, resp, 0);
+}
+
+struct ids {
+    int n, cap;
+    int64_t *v;
+};
+
+static int add_id(void *ctx, int64_t id)
+{
+    struct ids *l = ctx;
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 32;
+        l->v = xrealloc(l->v, (size_t)l->cap * sizeof(*l->v));
+    }
+    l->v[l->n++] = id;
+    return 0;
+}
+
+/*
+ * POST /api/v1/status/incidents/{id}/solve-linked {"body": text}: once the incident is
+ * resolved, one public reply (the supervisor's text) to every linked ticket that is not
+ * solved or closed, and each is marked solved. Each ticket changes in its own
+ * transaction through the tickets module (reply, then status), so its mail and events go
+ * out as for any reply; the customer reopens by replying, as always. A ticket that
+ * fails is reported and left as it was; the others are done.
+ */
+static void solve_linked(struct http_req *req, struct http_resp *resp)
+{
+    const struct auth_actor *a = require_publisher(req, resp);
+    int64_t id;
+    if (!a || parse_id(req, resp, &id))
+        return;
+    static const char *const allowed[] = {"body", NULL};
+    json_t *body = api_body_object(req, resp, allowed);
+    if (!body)
+        return;
+    const char *text = NULL;
+    if (api_str(body, "body", 1, &text, resp)) {
+        json_decref(body);
+        return;
+    }
+    const char *p = text;
+    while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')
+        p++;
+    if (!*p) {
+        json_decref(body);
+        http_resp_error(resp, 400, "invalid_field", "body must not be empty");
+        return;
+    }
+    struct store *st = API_APP(req)->store;
+    struct db *db = store_acquire(st);
+    struct status_incident_rec inc;
+    struct ids ids = {0};
+    int rc = store_status_incident_get(db, id, &inc);
+    if (rc == 0 && strcmp(inc.status, "resolved") != 0 && strcmp(inc.status, "completed") != 0) {
+        store_release(st, db);
+        json_decref(body);
+        http_resp_error(resp, 409, "invalid_transition",
+                        "resolve the incident first; then its linked tickets can be solved");
+        return;
+    }
+    if (rc == 0)
+        rc = store_status_link_open_tickets(db, id, add_id, &ids);
+    if (rc) {
+        store_release(st, db);
+        json_decref(body);
+        free(ids.v);
+        struct fd_error e = {0};
+        if (rc == FD_ENOTFOUND)
+            fd_fail(&e, rc, "", "no such incident");
+        api_fail(resp, rc, &e);
+        return;
+    }
+    json_t *solved = json_array(), *failed = json_array();
+    struct ticket_rec *t = xcalloc(1, sizeof(*t));
+    for (int i = 0; i < ids.n; i++) {
+        struct fd_error e = {0};
+        int64_t mid = 0;
+        char ref[32];
+        tickets_format_ref(ids.v[i], ref, sizeof(ref));
+        int r = tickets_reply(db, a, ids.v[i], text, 0, NULL, 0, t, &mid, &e);
+        if (r == 0) {
+            struct ticket_patch patch;
+            memset(&patch, 0, sizeof(patch));
+            patch.status = "solved";
+            r = tickets_update(db, a, ids.v[i], &patch, t, &e);
+        }
+        if (r == 0)
+            json_array_append_new(solved, json_string(ref));
+        else
+            json_array_append_new(failed, json_pack("{s:s, s:s}", "ticket", ref, "error",
+                                                    e.message[0] ? e.message : fd_strerror(r)));
+    }
+    free(t);
+    /* One event for the incident: who solved what, in the same log as everything else. */
+    json_t *d = json_pack("{s:I, s:O, s:O}", "incident", (json_int_t)id, "solved", solved, "failed",
+                          failed);
+    char *dtext = json_dumps(d, JSON_COMPACT);
+    json_decref(d);
+    if (dtext && db_begin_write(db) == 0) {
+        if (store_event_insert(db, 0, a->user.id, "status.linked_tickets_solved", dtext,
+                               fd_now_ms()) != 0 ||
+            db_commit(db) != 0)
+            db_rollback(db);
+    }
+    free(dtext);
+    store_release(st, db);
+    free(ids.v);
+    json_decref(body);
+    http_resp_json(resp, 200, json_pack("{s:o, s:o}", "solved", solved, "failed", failed));
+}
+
+/* GET /api/v1/reports/incidents: contacts caused per incident and banner deflection. */
+#define REPORT_WINDOW_MS (24LL * 3600 * 1000)
+
+static void csv_cell(struct buf *b, const char *s)
+{
+    /* Quoted when needed (RFC 4180); a leading = + - @ is neutralised for spreadsheets. */
+    int quote = strpbrk(s, ",\"\r\n") != NULL;
+    if (quote)
+        buf_puts(b, "\"");
+    if (*s == '=' || *s == '+' || *s == '-' || *s == '@')
+        buf_puts(b, "'");
+    for (; *s; s++) {
+        if (*s == '"')
+            buf_puts(b, "\"\"");
+        else
+            buf_append(b, s, 1);
+    }
+    if (quote)
+        buf_puts(b, "\"");
+}
+
+static int add_report_row(void *ctx, const struct status_report_row *r)
+{
+    char started[32], resolved[32];
+    api_iso(r->created_at, started);
+    if (r->resolved_at)
+        api_iso(r->resolved_at, resolved);
+    json_t *row =
+        json_pack("[I, s, s, s, s, s, I, I, I, I, I, I]", (json_int_t)r->id, r->title, r->kind,
+                  r->status, started, r->resolved_at ? resolved : "", (json_int_t)r->linked,
+                  (json_int_t)r->auto_linked, (json_int_t)r->banner_views, (json_int_t)r->viewers,
+                  (json_int_t)r->contacted, (json_int_t)(r->viewers - r->contacted));
+    json_array_append_new(ctx, row);
+    return 0;
+}
+
+static void report_incidents(struct http_req *req, struct http_resp *resp)
+{
+    const struct auth_actor *a = api_require(req, resp, 0);
+    if (!a)
+        return;
+    if (!auth_sees_all(a)) {
+        http_resp_error(resp, 403, "forbidden", "reports are for supervisors and admins");
+        return;
+    }
+    if (a->via_token && !auth_has_scope(a, SCOPE_TICKETS_READ)) {
+        http_resp_error(resp, 403, "forbidden", "the API token lacks the tickets:read scope");
+        return;
+    }
+    int64_t days = 30;
+    if (api_query_int(req, resp, "days", 1, 366, &days))
+        return;
+    const char *format = http_req_query(req, "format");
+    if (format && strcmp(format, "csv") != 0 && strcmp(format, "json") != 0) {
+        http_resp_error(resp, 400, "invalid_field", "format must be json or csv");
+        return;
+    }
+    json_t *rows = json_array();
+    struct store *st = API_APP(req)->store;
+    struct db *db = store_acquire(st);
+    int rc = db_begin_read(db);
+    if (rc == 0) {
+        rc = store_status_report(db, fd_now_ms() - days * 24 * 3600 * 1000, REPORT_WINDOW_MS, 500,
+                                 add_report_row, rows);
+        db_rollback(db);
+    }
+    store_release(st, db);
+    if (rc) {
+        json_decref(rows);
+        api_fail(resp, rc, NULL);
+        return;
+    }
+    json_t *cols =
+        json_pack("[s, s, s, s, s, s, s, s, s, s, s, s]", "incident", "title", "kind", "status",
+                  "started", "resolved", "linked_tickets", "auto_linked", "banner_views",
+                  "banner_viewers", "viewers_who_contacted", "deflected");
+    if (format && strcmp(format, "csv") == 0) {
+        struct buf b;
+        buf_init(&b, 8 * 1024 * 1024);
+        size_t i, j;
+        json_t *v, *row;
+        json_array_foreach(cols, i, v)
+        {
+            if (i)
+                buf_puts(&b, ",");
+            csv_cell(&b, json_string_value(v));
+        }
+        buf_puts(&b, "\r\n");
+        json_array_foreach(rows, i, row)
+        {
+            json_array_foreach(row, j, v)
+            {
+                if (j)
+                    buf_puts(&b, ",");
+                if (json_is_integer(v))
+                    buf_printf(&b, "%lld", (long long)json_integer_value(v));
+                else
+                    csv_cell(&b, json_string_value(v));
+            }
+            buf_puts(&b, "\r\n");
+        }
+        http_resp_bytes(resp, 200, "text/csv; charset=utf-8", b.ptr, b.len);
+        http_resp_header(resp, "Content-Disposition", "attachment; filename=\"incidents.csv\"");
+        buf_release(&b);
+        json_decref(cols);
+        json_decref(rows);
+        return;
+    }
+    http_resp_json(resp, 200,
+                   json_pack("{s:s, s:s, s:s, s:o, s:o}", "title", "Contacts caused per incident",
+                             "unit", "contacts", "chart", "table", "columns", cols, "rows", rows));
+}
+
 void api_status_register(void)
 {
     http_route("GET", "/api/v1/status", status_get);
@@ -1043,6 +1388,11 @@ void api_status_register(void)
     http_route("GET", "/status/unsubscribe", unsubscribe_page);
     http_route("POST", "/status/unsubscribe", unsubscribe_form);
     http_route("POST", "/status/subscribe", subscribe_post);
+    http_route("GET", "/api/v1/tickets/{ref}/incidents", ticket_incidents);
+    http_route("POST", "/api/v1/tickets/{ref}/incidents", ticket_link);
+    http_route("DELETE", "/api/v1/tickets/{ref}/incidents/{id}", ticket_unlink);
+    http_route("POST", "/api/v1/status/incidents/{id}/solve-linked", solve_linked);
+    http_route("GET", "/api/v1/reports/incidents", report_incidents);
     http_route_body_max("POST", "/status/confirm", FORM_BODY_MAX);
     http_route_body_max("POST", "/status/unsubscribe", FORM_BODY_MAX);
     http_route_body_max("POST", "/status/subscribe", FORM_BODY_MAX);
@@ -1057,4 +1407,50 @@ int status_csrf_exempt(const char *route)
 {
     return strcmp(route, "/status/subscribe") == 0 || strcmp(route, "/status/confirm") == 0 ||
            strcmp(route, "/status/unsubscribe") == 0;
+}
+
+int api_status_banner_html(struct store *st, int64_t user_id, struct buf *b)
+{
+    struct status_snapshot *s = xcalloc(1, sizeof(*s));
+    struct db *db = store_acquire(st);
+    int rc = status_snapshot_load(db, fd_now_ms(), 1, s);
+    store_release(st, db);
+    int live = 0;
+    for (int i = 0; rc == 0 && i < s->nincidents; i++)
+        live += s->incidents[i].live;
+    if (rc || !live) {
+        /* Nothing to say, or the database failed: the page goes out without a banner. */
+        status_snapshot_release(s);
+        free(s);
+        return 0;
+    }
+    struct mk m = {0};
+    buf_init(&m.b, PAGE_MAX);
+    /* A stylesheet link is allowed in the body; the pages that call this have their own. */
+    mk_raw(&m, "<link rel=\"stylesheet\" href=\"/static/status.css\">\n"
+               "<div class=\"status-banners\" role=\"region\" aria-label=\"Service status\">"
+               "<div class=\"container\">");
+    for (int i = 0; i < s->nincidents; i++) {
+        const struct status_incident *inc = &s->incidents[i];
+        if (!inc->live)
+            continue;
+        int maint = strcmp(inc->rec.kind, "maintenance") == 0;
+        mk_fmt(&m, "<div class=\"status-banner%s\" data-incident=\"%lld\"><strong>",
+               maint ? " status-banner-maintenance" : "", (long long)inc->rec.id);
+        mk_text(&m, inc->rec.title);
+        mk_raw(&m, "</strong> <span class=\"status-banner-text\">");
+        if (inc->nupdates)
+            mk_text(&m, inc->updates[inc->nupdates - 1].body);
+        mk_fmt(&m, "</span> <a href=\"/status#incident-%lld\">Status page</a></div>",
+               (long long)inc->rec.id);
+    }
+    mk_raw(&m, "</div></div>\n");
+    status_snapshot_release(s);
+    free(s);
+    db = store_acquire(st);
+    (void)status_banner_viewed(db, user_id, "help", fd_now_ms()); /* best effort */
+    store_release(st, db);
+    rc = m.overflow ? FD_ELIMIT : buf_append(b, m.b.ptr, m.b.len);
+    buf_release(&m.b);
+    return rc;
 }

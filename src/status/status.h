@@ -168,4 +168,30 @@ int status_subscription_token(struct db *db, const char *purpose,
 int status__notify(struct db *db, const struct mail_config *mail,
                    const struct status_incident_rec *inc, const char *phase, const char *body);
 
+/* ---- incident mode (incident_mode.c) -------------------------------------------------
+ * A new ticket that matches a live incident is linked to it and tagged incident-<id>:
+ * its network or asset is one of an affected component's match_terms (TRC-20 USDT on
+ * "tron" matches chain-tron), or its subject or first message contains one of the
+ * incident's keywords as a whole word (case-insensitive). Agents link and unlink by hand.
+ */
+#define STATUS_LIVE_MAX 20 /* live incidents considered when linking */
+
+/*
+ * Links the new ticket t (first message body) to every live incident it matches, inside
+ * the caller's write transaction (tickets_create_in_txn calls it), with a tag and an
+ * event on the ticket. *linked (may be NULL) gets how many. Returns 0 or FD_EDB.
+ */
+int status_ticket_autolink(struct db *db, const struct ticket_rec *t, const char *body, int64_t now,
+                           int *linked);
+/* An agent links (link 1) or unlinks a ticket the actor may see. Returns 0,
+ * FD_EFORBIDDEN (not staff), FD_ENOTFOUND (ticket or incident), FD_ECONFLICT (already
+ * linked / closed incident for a new link), FD_EDB. */
+int status_ticket_link(struct db *db, const struct auth_actor *a, int64_t ticket_id,
+                       int64_t incident_id, int link, struct fd_error *err);
+/* The incidents a ticket is linked to (staff only: FD_EFORBIDDEN). */
+int status_ticket_links(struct db *db, const struct auth_actor *a, int64_t ticket_id,
+                        int (*cb)(void *, const struct status_link_rec *), void *ctx);
+/* Records a banner view of every live incident at now (user_id 0: anonymous). */
+int status_banner_viewed(struct db *db, int64_t user_id, const char *surface, int64_t now);
+
 #endif

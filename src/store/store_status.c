@@ -191,7 +191,7 @@ int store_status_affected_list(struct db *db, int64_t incident_id,
 {
     struct db_stmt *st;
     if (db_prepare(db,
-                   "SELECT a.incident_id, a.component_id, c.slug, c.name, a.state "
+                   "SELECT a.incident_id, a.component_id, c.slug, c.name, a.state, c.match_terms "
                    "FROM status_incident_components a "
                    "JOIN status_components c ON c.id = a.component_id "
                    "WHERE a.incident_id = ? ORDER BY c.position, c.id",
@@ -207,6 +207,7 @@ int store_status_affected_list(struct db *db, int64_t incident_id,
         STORE_COPY(st, 2, a.slug);
         STORE_COPY(st, 3, a.name);
         STORE_COPY(st, 4, a.state);
+        STORE_COPY(st, 5, a.terms);
         if ((rc = cb(ctx, &a)) != 0)
             break;
     }
@@ -382,4 +383,236 @@ int store_status_secret_put(struct db *db, const char *name, const char *value)
     db_bind_text(st, 1, name);
     db_bind_text(st, 2, value);
     return store__step_done(st);
+}
+
+/* ---- incident mode ------------------------------------------------------------------ */
+
+int store_status_incident_live(struct db *db, int64_t now, int limit,
+                               int (*cb)(void *, const struct status_incident_rec *), void *ctx)
+{
+    struct db_stmt *st;
+    if (db_prepare(db,
+                   "SELECT " INCIDENT_COLS "WHERE (kind = 'incident' AND status <> 'resolved') "
+                   "OR (kind = 'maintenance' AND status = 'scheduled' AND starts_at <= ? "
+                   "AND ends_at > ?) ORDER BY id DESC LIMIT ?",
+                   &st))
+        return FD_EDB;
+    db_bind_int64(st, 1, now);
+    db_bind_int64(st, 2, now);
+    db_bind_int64(st, 3, limit);
+    int rc;
+    struct status_incident_rec r;
+    while ((rc = db_step(st)) == 1) {
+        read_incident(st, &r);
+        if ((rc = cb(ctx, &r)) != 0)
+            break;
+    }
+    db_finalize(st);
+    return rc < 0 ? rc : 0;
+}
+
+int store_status_link_insert(struct db *db, const struct status_link_rec *l)
+{
+    struct db_stmt *st;
+    if (db_prepare(db,
+                   "SELECT 1 FROM status_incident_tickets WHERE incident_id = ? AND ticket_id = ?",
+                   &st))
+        return FD_EDB;
+    db_bind_int64(st, 1, l->incident_id);
+    db_bind_int64(st, 2, l->ticket_id);
+    int rc = db_step(st);
+    db_finalize(st);
+    if (rc < 0)
+        return rc;
+    if (rc == 1)
+        return FD_ECONFLICT;
+    if (db_prepare(db,
+                   "INSERT INTO status_incident_tickets (incident_id, ticket_id, how, reason, "
+                   "linked_by, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                   &st))
+        return FD_EDB;
+    db_bind_int64(st, 1, l->incident_id);
+    db_bind_int64(st, 2, l->ticket_id);
+    db_bind_text(st, 3, l->how);
+    db_bind_text(st, 4, l->reason);
+    bind_opt_ms(st, 5, l->linked_by);
+    db_bind_int64(st, 6, l->created_at);
+    return store__step_done(st);
+}
+
+int store_status_link_delete(struct db *db, int64_t incident_id, int64_t ticket_id)
+{
+    struct db_stmt *st;
+    if (db_prepare(
+            db, "DELETE FROM status_incident_tickets WHERE incident_id = ? AND ticket_id = ?", &st))
+        return FD_EDB;
+    db_bind_int64(st, 1, incident_id);
+    db_bind_int64(st, 2, ticket_id);
+    int rc = store__step_done(st);
+    if (rc == 0 && db_changes(db) == 0)
+        return FD_ENOTFOUND;
+    return rc;
+}
+
+int store_status_link_list_ticket(struct db *db, int64_t ticket_id,
+                                  int (*cb)(void *, const struct status_link_rec *), void *ctx)
+{
+    struct db_stmt *st;
+    if (db_prepare(db,
+                   "SELECT l.incident_id, l.ticket_id, i.title, i.status, l.how, l.reason, "
+                   "l.linked_by, l.created_at FROM status_incident_tickets l "
+                   "JOIN status_incidents i ON i.id = l.incident_id WHERE l.ticket_id = ? "
+                   "ORDER BY l.incident_id",
+                   &st))
+        return FD_EDB;
+    db_bind_int64(st, 1, ticket_id);
+    int rc;
+    struct status_link_rec l;
+    while ((rc = db_step(st)) == 1) {
+        memset(&l, 0, sizeof(l));
+        l.incident_id = db_col_int64(st, 0);
+        l.ticket_id = db_col_int64(st, 1);
+        STORE_COPY(st, 2, l.title);
+        STORE_COPY(st, 3, l.incident_status);
+        STORE_COPY(st, 4, l.how);
+        STORE_COPY(st, 5, l.reason);
+        l.linked_by = db_col_int64(st, 6);
+        l.created_at = db_col_int64(st, 7);
+        if ((rc = cb(ctx, &l)) != 0)
+            break;
+    }
+    db_finalize(st);
+    return rc < 0 ? rc : 0;
+}
+
+int store_status_link_open_tickets(struct db *db, int64_t incident_id,
+                                   int (*cb)(void *, int64_t ticket_id), void *ctx)
+{
+    struct db_stmt *st;
+    if (db_prepare(db,
+                   "SELECT l.ticket_id FROM status_incident_tickets l "
+                   "JOIN tickets t ON t.id = l.ticket_id WHERE l.incident_id = ? "
+                   "AND t.status NOT IN ('solved', 'closed') ORDER BY l.ticket_id",
+                   &st))
+        return FD_EDB;
+    db_bind_int64(st, 1, incident_id);
+    int rc;
+    while ((rc = db_step(st)) == 1)
+        if ((rc = cb(ctx, db_col_int64(st, 0))) != 0)
+            break;
+    db_finalize(st);
+    return rc < 0 ? rc : 0;
+}
+
+int store_status_ticket_tag(struct db *db, int64_t ticket_id, const char *tag, int add)
+{
+    struct db_stmt *st;
+    if (!add) {
+        if (db_prepare(db, "DELETE FROM ticket_tags WHERE ticket_id = ? AND tag = ?", &st))
+            return FD_EDB;
+        db_bind_int64(st, 1, ticket_id);
+        db_bind_text(st, 2, tag);
+        return store__step_done(st);
+    }
+    if (db_prepare(db, "SELECT 1 FROM ticket_tags WHERE ticket_id = ? AND tag = ?", &st))
+        return FD_EDB;
+    db_bind_int64(st, 1, ticket_id);
+    db_bind_text(st, 2, tag);
+    int rc = db_step(st);
+    db_finalize(st);
+    if (rc != 0)
+        return rc < 0 ? rc : 0; /* already tagged */
+    if (db_prepare(db, "INSERT INTO ticket_tags (ticket_id, tag) VALUES (?, ?)", &st))
+        return FD_EDB;
+    db_bind_int64(st, 1, ticket_id);
+    db_bind_text(st, 2, tag);
+    return store__step_done(st);
+}
+
+int store_status_banner_view(struct db *db, int64_t incident_id, int64_t user_id,
+                             const char *surface, int64_t now)
+{
+    struct db_stmt *st;
+    /* INSERT ... ON CONFLICT DO UPDATE runs on SQLite (3.24+) and PostgreSQL alike. */
+    if (db_prepare(db,
+                   "INSERT INTO status_banner_counts (incident_id, surface, views) "
+                   "VALUES (?, ?, 1) ON CONFLICT (incident_id, surface) "
+                   "DO UPDATE SET views = status_banner_counts.views + 1",
+                   &st))
+        return FD_EDB;
+    db_bind_int64(st, 1, incident_id);
+    db_bind_text(st, 2, surface);
+    int rc = store__step_done(st);
+    if (rc || !user_id)
+        return rc;
+    if (db_prepare(db,
+                   "INSERT INTO status_banner_views (incident_id, user_id, first_seen_at, "
+                   "last_seen_at, views) VALUES (?, ?, ?, ?, 1) "
+                   "ON CONFLICT (incident_id, user_id) DO UPDATE SET "
+                   "last_seen_at = excluded.last_seen_at, views = status_banner_views.views + 1",
+                   &st))
+        return FD_EDB;
+    db_bind_int64(st, 1, incident_id);
+    db_bind_int64(st, 2, user_id);
+    db_bind_int64(st, 3, now);
+    db_bind_int64(st, 4, now);
+    return store__step_done(st);
+}
+
+/* A viewer "contacted" when they opened a ticket or a chat in [from, to). */
+#define CONTACT_SQL(from, to)                                                                      \
+    "(EXISTS (SELECT 1 FROM tickets t WHERE t.requester_id = v.user_id AND t.created_at >= " from  \
+    " AND t.created_at < " to ") OR EXISTS (SELECT 1 FROM chats c WHERE c.customer_id = "          \
+    "v.user_id AND c.created_at >= " from " AND c.created_at < " to "))"
+
+#define NOT_BEFORE CONTACT_SQL("v.first_seen_at - ?", "v.first_seen_at")
+#define AFTER CONTACT_SQL("v.first_seen_at", "v.first_seen_at + ?")
+static const char REPORT_SQL[] =
+    "SELECT i.id, i.title, i.kind, i.status, i.created_at, i.resolved_at, "
+    "(SELECT COUNT(*) FROM status_incident_tickets l WHERE l.incident_id = i.id), "
+    "(SELECT COUNT(*) FROM status_incident_tickets l WHERE l.incident_id = i.id "
+    "AND l.how = 'auto'), "
+    "(SELECT COALESCE(SUM(b.views), 0) FROM status_banner_counts b WHERE b.incident_id = i.id), "
+    "(SELECT COUNT(*) FROM status_banner_views v WHERE v.incident_id = i.id AND NOT " NOT_BEFORE
+    "), "
+    "(SELECT COUNT(*) FROM status_banner_views v WHERE v.incident_id = i.id AND NOT " NOT_BEFORE
+    " AND " AFTER ") "
+    "FROM status_incidents i WHERE i.created_at >= ? ORDER BY i.id DESC LIMIT ?";
+
+int store_status_report(struct db *db, int64_t since, int64_t window_ms, int limit,
+                        int (*cb)(void *, const struct status_report_row *), void *ctx)
+{
+    struct db_stmt *st;
+    /* Eligible viewers had not already written in the window before their first view
+     * (they were not there to be deflected); of those, "contacted" wrote within the
+     * window after it. */
+    if (db_prepare(db, REPORT_SQL, &st))
+        return FD_EDB;
+    int k = 1;
+    for (int i = 0; i < 4; i++) /* the "before" window, twice per CONTACT_SQL pair */
+        db_bind_int64(st, k++, window_ms);
+    for (int i = 0; i < 2; i++)
+        db_bind_int64(st, k++, window_ms);
+    db_bind_int64(st, k++, since);
+    db_bind_int64(st, k++, limit);
+    int rc;
+    struct status_report_row r;
+    while ((rc = db_step(st)) == 1) {
+        memset(&r, 0, sizeof(r));
+        r.id = db_col_int64(st, 0);
+        STORE_COPY(st, 1, r.title);
+        STORE_COPY(st, 2, r.kind);
+        STORE_COPY(st, 3, r.status);
+        r.created_at = db_col_int64(st, 4);
+        r.resolved_at = db_col_int64(st, 5);
+        r.linked = db_col_int64(st, 6);
+        r.auto_linked = db_col_int64(st, 7);
+        r.banner_views = db_col_int64(st, 8);
+        r.viewers = db_col_int64(st, 9);
+        r.contacted = db_col_int64(st, 10);
+        if ((rc = cb(ctx, &r)) != 0)
+            break;
+    }
+    db_finalize(st);
+    return rc < 0 ? rc : 0;
 }

@@ -40,6 +40,7 @@ struct status_affected_rec {
     char slug[STATUS_SLUG_MAX + 1];
     char name[STATUS_NAME_MAX + 1];
     char state[20];
+    char terms[200]; /* the component's match_terms */
 };
 
 struct status_update_rec {
@@ -102,6 +103,51 @@ int store_status_sub_update(struct db *db, const struct status_subscription_rec 
 int store_status_sub_list_active(struct db *db,
                                  int (*cb)(void *, const struct status_subscription_rec *),
                                  void *ctx);
+
+/* ---- incident mode ---------------------------------------------------------------- */
+
+/* Incidents that are live at now: open incidents, and maintenance windows scheduled
+ * around now. Newest first, at most limit. */
+int store_status_incident_live(struct db *db, int64_t now, int limit,
+                               int (*cb)(void *, const struct status_incident_rec *), void *ctx);
+
+struct status_link_rec {
+    int64_t incident_id, ticket_id;
+    char title[STATUS_TITLE_MAX + 1]; /* the incident's */
+    char incident_status[16];
+    char how[8]; /* auto | manual */
+    char reason[64];
+    int64_t linked_by, created_at;
+};
+/* FD_ECONFLICT when the link exists. */
+int store_status_link_insert(struct db *db, const struct status_link_rec *l);
+/* FD_ENOTFOUND when there was no link. */
+int store_status_link_delete(struct db *db, int64_t incident_id, int64_t ticket_id);
+int store_status_link_list_ticket(struct db *db, int64_t ticket_id,
+                                  int (*cb)(void *, const struct status_link_rec *), void *ctx);
+/* Ids of the linked tickets that are not solved or closed, oldest first. */
+int store_status_link_open_tickets(struct db *db, int64_t incident_id,
+                                   int (*cb)(void *, int64_t ticket_id), void *ctx);
+/* Adds (if missing) or removes a tag of a ticket directly (for incident-N tags). */
+int store_status_ticket_tag(struct db *db, int64_t ticket_id, const char *tag, int add);
+
+/* Records one banner view: user_id 0 = anonymous. surface: help, portal or chat. */
+int store_status_banner_view(struct db *db, int64_t incident_id, int64_t user_id,
+                             const char *surface, int64_t now);
+
+struct status_report_row {
+    int64_t id;
+    char title[STATUS_TITLE_MAX + 1];
+    char kind[16], status[16];
+    int64_t created_at, resolved_at;
+    int64_t linked, auto_linked; /* tickets linked; of them automatically */
+    int64_t banner_views;        /* every view, signed in or not */
+    int64_t viewers, contacted;  /* eligible signed-in viewers; of them who still wrote */
+};
+/* Incidents created at or after since, newest first, at most limit, with their counts.
+ * window_ms: how long after the first view a ticket or chat counts as "still wrote". */
+int store_status_report(struct db *db, int64_t since, int64_t window_ms, int limit,
+                        int (*cb)(void *, const struct status_report_row *), void *ctx);
 
 /* A named secret (hex text) into out; FD_ENOTFOUND when not made yet. */
 int store_status_secret_get(struct db *db, const char *name, char *out, size_t n);

@@ -372,3 +372,121 @@ test('subscriptions: confirmation mails to one address are rate-limited', async 
   setClock(T0 + 22 * HOUR); // an hour later it works again
   assert.equal((await anon.post('/api/v1/status/subscriptions', { email: 'flood@example.com' })).status, 202);
 });
+
+// ---- incident mode: linking, bulk solve, report -----------------------------------------
+
+async function newTicket(c, body) {
+  const r = await c.post('/api/v1/tickets', { department: 'deposits', body: 'details', ...body });
+  assert.equal(r.status, 201, r.text);
+  return r.json.ticket;
+}
+
+test('incident mode: new tickets matching a live incident are linked and tagged; agents link and unlink; one action solves them', { timeout: 30000 }, async () => {
+  setClock(T0 + 30 * HOUR);
+  const dave = new Client(srv.url); await dave.signup('dave@example.com');
+  const erin = new Client(srv.url); await erin.signup('erin@example.com');
+  const inc = (await sup.post('/api/v1/status/incidents', {
+    title: 'TRON withdrawals are delayed', body: 'TRC-20 withdrawals are delayed; we are on it.',
+    keywords: 'stuck, withdrawal delay', components: [{ component: 'chain-tron', state: 'partial_outage' }],
+  })).json.incident;
+  const tag = `incident-${inc.id}`;
+
+  // The banner the widgets read, with a view counted for Dave (portal) before he writes.
+  const b = await dave.get('/api/v1/status/banner?surface=portal');
+  assert.equal(b.status, 200);
+  assert.equal(b.json.incidents[0].title, 'TRON withdrawals are delayed');
+  isErr(await anon.get('/api/v1/status/banner?surface=fax'), 400, 'invalid_field');
+  assert.equal((await erin.get('/api/v1/status/banner?surface=chat')).status, 200); // Erin sees it and does not write
+  assert.equal((await anon.get('/api/v1/status/banner?surface=chat')).status, 200); // an anonymous view
+  const help = await anon.get('/help');
+  assert.equal(help.status, 200);
+  assert.match(help.text, /class="status-banner" data-incident="\d+"><strong>TRON withdrawals are delayed<\/strong>/);
+
+  const byNetwork = await newTicket(dave, { subject: 'USDT not arrived', exchange: { asset: 'USDT', network: 'tron' } });
+  assert.ok(byNetwork.tags.includes(tag), JSON.stringify(byNetwork.tags));
+  const byKeyword = await newTicket(cust, { subject: 'My transfer is STUCK since noon' });
+  assert.ok(byKeyword.tags.includes(tag));
+  const unrelated = await newTicket(cust, { subject: 'Solved my login problem? no', body: 'The stuckness of sol is not a keyword match' });
+  assert.ok(!unrelated.tags.includes(tag), 'whole words only: "stuckness" is not "stuck"');
+  const eth = await newTicket(cust, { subject: 'ETH deposit', exchange: { asset: 'ETH', network: 'ethereum' } });
+  assert.ok(!eth.tags.includes(tag));
+
+  let links = await agent.get(`/api/v1/tickets/${byNetwork.reference}/incidents`);
+  assert.equal(links.status, 200, links.text);
+  assert.deepEqual(links.json.incidents.map((l) => [l.id, l.how, l.reason]), [[inc.id, 'auto', 'network: tron']]);
+  links = await agent.get(`/api/v1/tickets/${byKeyword.reference}/incidents`);
+  assert.deepEqual(links.json.incidents.map((l) => [l.how, l.reason]), [['auto', 'keyword: stuck']]);
+  const ev = (await agent.get(`/api/v1/tickets/${byNetwork.reference}/events`)).json.events;
+  assert.ok(ev.some((e) => e.type === 'incident_linked'), 'the link is in the ticket history');
+  isErr(await cust.get(`/api/v1/tickets/${byKeyword.reference}/incidents`), 403, 'forbidden');
+
+  // Manual link and unlink.
+  isErr(await cust.post(`/api/v1/tickets/${eth.reference}/incidents`, { incident_id: inc.id }), 403);
+  isErr(await agent.post(`/api/v1/tickets/${eth.reference}/incidents`, { incident_id: 987654 }), 404, 'not_found');
+  isErr(await agent.post(`/api/v1/tickets/${eth.reference}/incidents`, { incident_id: 'x' }), 400, 'invalid_field');
+  let r = await agent.post(`/api/v1/tickets/${unrelated.reference}/incidents`, { incident_id: inc.id });
+  assert.equal(r.status, 201, r.text);
+  assert.equal(r.json.incidents[0].how, 'manual');
+  assert.ok((await agent.get(`/api/v1/tickets/${unrelated.reference}`)).json.ticket.tags.includes(tag));
+  isErr(await agent.post(`/api/v1/tickets/${unrelated.reference}/incidents`, { incident_id: inc.id }), 409, 'conflict');
+  r = await agent.post(`/api/v1/tickets/${eth.reference}/incidents`, { incident_id: inc.id });
+  assert.equal(r.status, 201);
+  r = await agent.del(`/api/v1/tickets/${eth.reference}/incidents/${inc.id}`);
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(r.json.incidents, []);
+  assert.ok(!(await agent.get(`/api/v1/tickets/${eth.reference}`)).json.ticket.tags.includes(tag));
+  isErr(await agent.del(`/api/v1/tickets/${eth.reference}/incidents/${inc.id}`), 404, 'not_found');
+
+  // One action answers and solves every linked open ticket, once the incident is resolved.
+  const reply = 'TRON withdrawals are flowing again; yours has been sent.';
+  isErr(await sup.post(`/api/v1/status/incidents/${inc.id}/solve-linked`, { body: reply }), 409, 'invalid_transition');
+  isErr(await agent.post(`/api/v1/status/incidents/${inc.id}/solve-linked`, { body: reply }), 403);
+  setClock(T0 + 31 * HOUR);
+  assert.equal((await sup.post(`/api/v1/status/incidents/${inc.id}/updates`, { status: 'resolved', body: 'Fixed.' })).status, 200);
+  isErr(await sup.post(`/api/v1/status/incidents/${inc.id}/solve-linked`, { body: '  ' }), 400, 'invalid_field');
+  r = await sup.post(`/api/v1/status/incidents/${inc.id}/solve-linked`, { body: reply });
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(r.json.solved.sort(), [byNetwork.reference, byKeyword.reference, unrelated.reference].sort());
+  assert.deepEqual(r.json.failed, []);
+  for (const t of [byNetwork, byKeyword, unrelated]) {
+    const got = (await sup.get(`/api/v1/tickets/${t.reference}`)).json;
+    assert.equal(got.ticket.status, 'solved', t.reference);
+    assert.ok(got.messages.some((m) => m.body === reply && !m.internal), 'a public reply with the text');
+  }
+  assert.equal((await agent.get(`/api/v1/tickets/${eth.reference}`)).json.ticket.status, 'new', 'the unlinked ticket is untouched');
+  // Nothing left to do the second time; the customer reopens by replying.
+  r = await sup.post(`/api/v1/status/incidents/${inc.id}/solve-linked`, { body: reply });
+  assert.deepEqual(r.json.solved, []);
+  r = await dave.post(`/api/v1/tickets/${byNetwork.reference}/messages`, { body: 'Still not there!' });
+  assert.ok(r.status === 201 || r.status === 200, r.text);
+  assert.equal((await dave.get(`/api/v1/tickets/${byNetwork.reference}`)).json.ticket.status, 'open');
+
+  // New tickets after the incident was resolved are not linked.
+  const late = await newTicket(dave, { subject: 'Another one', exchange: { asset: 'USDT', network: 'tron' } });
+  assert.ok(!late.tags.includes(tag));
+
+  // The report: contacts caused and banner deflection.
+  isErr(await agent.get('/api/v1/reports/incidents'), 403, 'forbidden');
+  isErr(await sup.get('/api/v1/reports/incidents?days=0'), 400, 'invalid_field');
+  isErr(await sup.get('/api/v1/reports/incidents?format=xml'), 400, 'invalid_field');
+  const rep = await sup.get('/api/v1/reports/incidents');
+  assert.equal(rep.status, 200, rep.text);
+  assert.equal(rep.json.chart, 'table');
+  assert.equal(rep.json.unit, 'contacts');
+  assert.equal(typeof rep.json.title, 'string');
+  const col = (name) => rep.json.columns.indexOf(name);
+  const row = rep.json.rows.find((x) => x[0] === inc.id);
+  assert.ok(row, JSON.stringify(rep.json.rows));
+  assert.equal(row[col('linked_tickets')], 3);
+  assert.equal(row[col('auto_linked')], 2);
+  assert.equal(row[col('banner_views')], 4, 'portal (Dave), chat (Erin, anonymous), help (anonymous)');
+  assert.equal(row[col('banner_viewers')], 2, 'Dave and Erin were signed in');
+  assert.equal(row[col('viewers_who_contacted')], 1, 'Dave still wrote');
+  assert.equal(row[col('deflected')], 1, 'Erin did not');
+  const csv = await sup.get('/api/v1/reports/incidents?format=csv');
+  assert.equal(csv.status, 200);
+  assert.match(csv.headers.get('content-type'), /^text\/csv/);
+  const lines = csv.text.trim().split('\r\n');
+  assert.equal(lines[0], rep.json.columns.join(','));
+  assert.ok(lines.some((l) => l.startsWith(`${inc.id},TRON withdrawals are delayed,incident,resolved,`)), csv.text);
+});

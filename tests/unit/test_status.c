@@ -181,3 +181,62 @@ Test(status, maintenance_rejects_bad_windows)
     cr_assert_str_eq(e.field, "components");
     cr_assert_eq(count_rows("SELECT COUNT(*) FROM status_incidents"), 0);
 }
+
+#include "tickets/tickets.h"
+
+static int has_tag(const struct ticket_rec *t, const char *tag)
+{
+    for (int i = 0; i < t->ntags; i++)
+        if (strcmp(t->tags[i], tag) == 0)
+            return 1;
+    return 0;
+}
+
+static struct ticket_rec *open_ticket(struct auth_actor *cust, const char *subject,
+                                      const char *body, const char *network)
+{
+    struct ticket_input in;
+    memset(&in, 0, sizeof(in));
+    in.department = "deposits";
+    in.subject = subject;
+    in.body = body;
+    in.network = network;
+    struct ticket_rec *t = calloc(1, sizeof(*t));
+    struct fd_error e = {0};
+    cr_assert_eq(tickets_create(fx.db, cust, &in, t, NULL, &e), 0, "%s", e.message);
+    return t;
+}
+
+Test(status, autolink_by_network_and_whole_keyword_while_live)
+{
+    struct auth_actor sup = fixture_actor(&fx, "s@ex.test", ROLE_SUPERVISOR, NULL, 0);
+    struct auth_actor cust = fixture_actor(&fx, "c@example.com", ROLE_CUSTOMER, NULL, 0);
+    struct status_incident_input a = {.title = "SOL slow",
+                                      .body = "Looking",
+                                      .keywords = "delayed withdrawal, frozen",
+                                      .ncomponents = 1};
+    a.components[0] = (struct status_component_input){"chain-sol", "degraded"};
+    struct fd_error e = {0};
+    int64_t id = 0;
+    cr_assert_eq(status_incident_create(fx.db, &sup, NULL, &a, &id, &e), 0, "%s", e.message);
+    char tag[32];
+    snprintf(tag, sizeof(tag), "incident-%lld", (long long)id);
+
+    struct ticket_rec *t1 = open_ticket(&cust, "Deposit", "where is it", "solana");
+    cr_assert(has_tag(t1, tag), "network solana matches chain-sol");
+    struct ticket_rec *t2 = open_ticket(&cust, "Help", "My DELAYED WITHDRAWAL of USDC", NULL);
+    cr_assert(has_tag(t2, tag), "a keyword phrase, any case");
+    struct ticket_rec *t3 = open_ticket(&cust, "Solved?", "my account is unfrozen", "ethereum");
+    cr_assert(!has_tag(t3, tag), "no whole-word keyword, other network");
+    cr_assert_eq(count_rows("SELECT COUNT(*) FROM status_incident_tickets"), 2);
+    cr_assert_eq(count_rows("SELECT COUNT(*) FROM events WHERE type = 'incident_linked'"), 2);
+
+    struct status_update_input u = {.status = "resolved", .body = "Fixed"};
+    cr_assert_eq(status_incident_update(fx.db, &sup, NULL, id, &u, &e), 0);
+    struct ticket_rec *t4 = open_ticket(&cust, "Deposit", "frozen", "solana");
+    cr_assert(!has_tag(t4, tag), "a resolved incident links nothing");
+    free(t1);
+    free(t2);
+    free(t3);
+    free(t4);
+}

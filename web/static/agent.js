@@ -11,6 +11,7 @@ import {
 } from './ui.js';
 import { canEditKb, kbListView, kbEditView } from './kb_editor.js';
 import { initAgentChat, stopAgentChat, chatsView, updateNavCount } from './agent-chat.js';
+import { statusView, incidentPanel } from './agent-status.js';
 
 const main = document.getElementById('main');
 const bar = document.getElementById('topbar');
@@ -62,6 +63,7 @@ async function loadDirectory() {
 function renderTopbar() {
   const links = isStaff(state.user) ? [[state.queueHash, 'Queue'], ['#/chats', 'Chats']] : [];
   if (isStaff(state.user) && canEditKb(state.user)) links.push(['#/kb', 'Help center']);
+  if (isStaff(state.user)) links.push(['#/status', 'Status']);
   mount(bar, topbar({ product: 'Agent console', user: state.user, onSignOut: signOut, links }));
   if (isStaff(state.user)) updateNavCount();
   const p0 = parseHash().path[0];
@@ -542,6 +544,7 @@ async function ticketView(ref) {
           h('h2', { class: 'h3', text: 'Exchange details' }),
           ex || h('p', { class: 'muted', text: 'No UID, asset or transaction given.' })),
         relatedPanel(t, rel.v && rel.v.tickets, rel.e && rel.e.message),
+        incidentPanel(t.reference, rerenderFn),
         eventsPanel(ev.v && ev.v.events, ev.e && ev.e.message))));
 }
 
@@ -570,6 +573,9 @@ async function route(keepFocus = false) {
     } else if (path[0] === 'chats') {
       renderTopbar();
       view = chatsView();
+    } else if (path[0] === 'status') {
+      renderTopbar();
+      view = await statusView({ user: state.user, flash, takeFlash });
     } else if (path[0] === 'kb' && canEditKb(state.user)) {
       renderTopbar();
       const ctx = { go, flash, takeFlash };

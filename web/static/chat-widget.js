@@ -12,6 +12,7 @@
 
 import * as api from './api.js';
 import { h, mount, errorBox, snippetNodes, helpArticleHref, safeUrl, formatSize, checkFiles, ALLOWED_TYPES } from './ui.js';
+import { statusBanner } from './status-banner.js';
 
 const STORE_KEY = 'fd-chat';
 const DEFLECT_MIN_WORDS = 3;
@@ -335,6 +336,7 @@ class Widget {
     const formHost = h('div', { class: 'fdc-form-host' });
     const wrap = h('div', { class: 'fdc-pad fdc-start' },
       h('p', { class: 'fdc-intro', text: 'Our support team is here to help with your account, deposits, withdrawals and trading.' }),
+      statusBanner('chat'),
       h('div', { class: 'field' }, h('label', { for: 'fdc-topic', text: 'Topic' }), topic),
       avail, formHost,
       h('p', { class: 'fdc-safety' },

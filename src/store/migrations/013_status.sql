@@ -10,24 +10,27 @@ CREATE TABLE status_components (
     slug TEXT NOT NULL UNIQUE,
     name TEXT NOT NULL,
     grp TEXT NOT NULL,
-    position INTEGER NOT NULL
+    position INTEGER NOT NULL,
+    -- Comma-separated, lower-case: a new ticket whose network or asset is one of these is
+    -- linked to a live incident affecting the component (incident mode).
+    match_terms TEXT NOT NULL DEFAULT ''
 );
 
-INSERT INTO status_components (slug, name, grp, position) VALUES
-    ('chain-btc', 'Bitcoin (BTC)', 'Deposits & withdrawals', 10),
-    ('chain-eth', 'Ethereum (ETH, ERC-20)', 'Deposits & withdrawals', 20),
-    ('chain-tron', 'TRON (TRX, TRC-20)', 'Deposits & withdrawals', 30),
-    ('chain-sol', 'Solana (SOL, SPL)', 'Deposits & withdrawals', 40),
-    ('chain-bsc', 'BNB Smart Chain (BEP-20)', 'Deposits & withdrawals', 50),
-    ('chain-ltc', 'Litecoin (LTC)', 'Deposits & withdrawals', 60),
-    ('fiat', 'Fiat deposits & withdrawals', 'Deposits & withdrawals', 70),
-    ('spot', 'Spot trading', 'Trading', 110),
-    ('derivatives', 'Derivatives trading', 'Trading', 120),
-    ('api', 'REST & WebSocket API', 'Platform', 210),
-    ('website', 'Website', 'Platform', 220),
-    ('mobile-app', 'Mobile app', 'Platform', 230),
-    ('kyc', 'Identity verification', 'Account', 310),
-    ('login', 'Sign-in & 2FA', 'Account', 320);
+INSERT INTO status_components (slug, name, grp, position, match_terms) VALUES
+    ('chain-btc', 'Bitcoin (BTC)', 'Deposits & withdrawals', 10, 'bitcoin,btc'),
+    ('chain-eth', 'Ethereum (ETH, ERC-20)', 'Deposits & withdrawals', 20, 'ethereum,eth,erc20,erc-20'),
+    ('chain-tron', 'TRON (TRX, TRC-20)', 'Deposits & withdrawals', 30, 'tron,trx,trc20,trc-20'),
+    ('chain-sol', 'Solana (SOL, SPL)', 'Deposits & withdrawals', 40, 'solana,sol,spl'),
+    ('chain-bsc', 'BNB Smart Chain (BEP-20)', 'Deposits & withdrawals', 50, 'bsc,bnb,bep20,bep-20'),
+    ('chain-ltc', 'Litecoin (LTC)', 'Deposits & withdrawals', 60, 'litecoin,ltc'),
+    ('fiat', 'Fiat deposits & withdrawals', 'Deposits & withdrawals', 70, ''),
+    ('spot', 'Spot trading', 'Trading', 110, ''),
+    ('derivatives', 'Derivatives trading', 'Trading', 120, ''),
+    ('api', 'REST & WebSocket API', 'Platform', 210, ''),
+    ('website', 'Website', 'Platform', 220, ''),
+    ('mobile-app', 'Mobile app', 'Platform', 230, ''),
+    ('kyc', 'Identity verification', 'Account', 310, ''),
+    ('login', 'Sign-in & 2FA', 'Account', 320, '');
 
 CREATE TABLE status_incidents (
     id INTEGER PRIMARY KEY,
@@ -81,4 +84,34 @@ CREATE TABLE status_subscriptions (
 CREATE TABLE status_secrets (
     name TEXT PRIMARY KEY,
     value TEXT NOT NULL
+);
+
+-- Incident mode: tickets linked to an incident (automatically when they match it at
+-- creation, or by an agent). how: auto | manual. linked_by NULL for automatic links.
+CREATE TABLE status_incident_tickets (
+    incident_id INTEGER NOT NULL REFERENCES status_incidents(id),
+    ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+    how TEXT NOT NULL CHECK (how IN ('auto', 'manual')),
+    reason TEXT NOT NULL DEFAULT '',
+    linked_by INTEGER REFERENCES users(id),
+    created_at BIGINT NOT NULL,
+    PRIMARY KEY (incident_id, ticket_id)
+);
+CREATE INDEX status_incident_tickets_ticket ON status_incident_tickets(ticket_id);
+
+-- Banner views, for the deflection report. Signed-in viewers: one row per incident and
+-- user (first and last view). Anonymous views are only counted per incident and surface.
+CREATE TABLE status_banner_views (
+    incident_id INTEGER NOT NULL REFERENCES status_incidents(id),
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    first_seen_at BIGINT NOT NULL,
+    last_seen_at BIGINT NOT NULL,
+    views INTEGER NOT NULL DEFAULT 1,
+    PRIMARY KEY (incident_id, user_id)
+);
+CREATE TABLE status_banner_counts (
+    incident_id INTEGER NOT NULL REFERENCES status_incidents(id),
+    surface TEXT NOT NULL CHECK (surface IN ('help', 'portal', 'chat')),
+    views INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (incident_id, surface)
 );
