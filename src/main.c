@@ -5,6 +5,7 @@
 #include "api/api.h"
 #include "api/chat_ws.h"
 #include "chat/hub.h"
+#include "social/social.h"
 #include "auth/auth.h"
 #include "core/buf.h"
 #include "core/config.h"
@@ -395,6 +396,11 @@ static int cmd_serve(int argc, char **argv)
     struct mail_worker *worker = NULL;
     if (mail_worker_start(store, &wcfg, &worker))
         log_printf(LOG_ERR, "main", "msg=\"cannot start the mail worker\"");
+    struct social_config scfg;
+    struct social_worker *social = NULL;
+    social_config_from(&c.cfg, &scfg);
+    if (social_worker_start(store, &scfg, &social))
+        log_printf(LOG_ERR, "main", "msg=\"cannot start the social worker\"");
     char host[128];
     snprintf(host, sizeof(host), "%s", c.cfg.listen);
     char *colon = strrchr(host, ':');
@@ -415,6 +421,7 @@ static int cmd_serve(int argc, char **argv)
     http_server_stop(srv);
     chat_hub_free(hub);
     mail_worker_stop(worker);
+    social_worker_stop(social);
     free(imap);
     free(imap_buf);
     store_close(store);

@@ -58,6 +58,7 @@ void api_kb_register(void);
 void api_mail_register(size_t mail_max);
 void api_chat_register(size_t attachment_max);
 void api_status_register(void);
+void api_social_register(void);
 /* The status page's no-JavaScript forms (subscribe, confirm, unsubscribe): 1 for them. */
 int status_csrf_exempt(const char *route);
 struct buf;

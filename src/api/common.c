@@ -393,4 +393,5 @@ void api_register(size_t attachment_max, size_t mail_max)
     api_chat_register(attachment_max);
     api_help_register();
     api_status_register();
+    api_social_register();
 }

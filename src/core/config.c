@@ -61,6 +61,18 @@ static const struct key keys[] = {
     S(dkim_domain, "DKIM signing domain (with dkim_selector and dkim_key)"),
     S(dkim_selector, "DKIM selector"),
     S(dkim_key, "DKIM private key file (PEM)"),
+    /* social channels (issue 8, docs/social.md) */
+    S(telegram_bot_token, "Telegram bot token (\"\" = Telegram off)"),
+    S(telegram_secret, "secret Telegram sends in X-Telegram-Bot-Api-Secret-Token"),
+    S(telegram_api_url, "Telegram Bot API base URL"),
+    S(telegram_channel, "Telegram chat id incident updates are cross-posted to (\"\" = none)"),
+    S(x_consumer_secret, "X app consumer secret: webhook CRC and signatures (\"\" = X off)"),
+    S(x_bearer_token, "X token used to send replies and direct messages"),
+    S(x_api_url, "X API base URL"),
+    L(x_crosspost, 0, 1, "1: post incident updates on X"),
+    L(social_poll_ms, 50, 86400000, "how often the social outbox is worked, milliseconds"),
+    L(social_retry_base_s, 1, 86400, "first delay before retrying a social send, seconds"),
+    L(social_max_attempts, 1, 100, "social send attempts before a message fails for good"),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -90,6 +102,11 @@ void config_defaults(struct fd_config *c)
     c->mail_retry_base_s = 60;
     c->mail_max_attempts = 8;
     c->imap_poll_ms = 60000;
+    snprintf(c->telegram_api_url, sizeof(c->telegram_api_url), "https://api.telegram.org");
+    snprintf(c->x_api_url, sizeof(c->x_api_url), "https://api.twitter.com");
+    c->social_poll_ms = 1000;
+    c->social_retry_base_s = 30;
+    c->social_max_attempts = 8;
 }
 
 int config_set(struct fd_config *c, const char *name, const char *value, char *err, size_t errlen)

@@ -43,6 +43,18 @@ struct fd_config {
     char dkim_domain[128]; /* DKIM signing when all three are set */
     char dkim_selector[64];
     char dkim_key[FD_PATH_MAX];
+    /* social channels (docs/social.md) */
+    char telegram_bot_token[128]; /* "" = Telegram off */
+    char telegram_secret[128];    /* X-Telegram-Bot-Api-Secret-Token */
+    char telegram_api_url[256];
+    char telegram_channel[64];   /* cross-post incident updates here; "" = no */
+    char x_consumer_secret[128]; /* "" = X off */
+    char x_bearer_token[256];
+    char x_api_url[256];
+    long x_crosspost;
+    long social_poll_ms;
+    long social_retry_base_s;
+    long social_max_attempts;
 };
 
 /* Sets every default. */

@@ -115,3 +115,54 @@ CREATE TABLE status_banner_counts (
     views INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (incident_id, surface)
 );
+
+-- Social channels (Telegram, X). Every update or event id a platform sent, so that a
+-- replayed webhook changes nothing.
+CREATE TABLE social_seen (
+    platform TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    received_at BIGINT NOT NULL,
+    PRIMARY KEY (platform, event_id)
+);
+
+-- One customer record per platform handle (users.email is a frontdesk.invalid address,
+-- which the mail channel never writes to).
+CREATE TABLE social_handles (
+    platform TEXT NOT NULL,
+    handle_id TEXT NOT NULL,
+    handle TEXT NOT NULL,
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    created_at BIGINT NOT NULL,
+    PRIMARY KEY (platform, handle_id)
+);
+
+-- Where a social ticket's replies go: kind telegram (target = chat id, reply_to = the
+-- last message id), x_dm (target = the user id), x_mention (target = @handle, reply_to =
+-- the last tweet id).
+CREATE TABLE social_threads (
+    ticket_id INTEGER PRIMARY KEY REFERENCES tickets(id),
+    platform TEXT NOT NULL,
+    handle_id TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('telegram', 'x_dm', 'x_mention')),
+    target TEXT NOT NULL,
+    reply_to TEXT NOT NULL DEFAULT '',
+    updated_at BIGINT NOT NULL
+);
+CREATE INDEX social_threads_handle ON social_threads(platform, handle_id, ticket_id);
+
+-- The persisted outbound queue: agents' public replies and cross-posted incident updates.
+CREATE TABLE social_outbox (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('telegram', 'x_dm', 'x_mention', 'x_post')),
+    target TEXT NOT NULL,
+    reply_to TEXT NOT NULL DEFAULT '',
+    body TEXT NOT NULL,
+    ticket_id INTEGER REFERENCES tickets(id),
+    status TEXT NOT NULL CHECK (status IN ('queued', 'sent', 'failed')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at BIGINT NOT NULL,
+    last_error TEXT NOT NULL DEFAULT '',
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE INDEX social_outbox_due ON social_outbox(status, next_attempt_at);
