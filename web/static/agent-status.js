@@ -3,7 +3,7 @@
 // and maintenance windows and post updates to their timeline.
 
 import * as api from './api.js';
-import { h, field, select, errorBox, busy, timeEl, flashBox, nextId } from './ui.js';
+import { h, mount, field, select, errorBox, busy, timeEl, flashBox, nextId } from './ui.js';
 
 const STATE_LABEL = {
   operational: 'Operational', maintenance: 'Maintenance', degraded: 'Degraded',
@@ -151,7 +151,7 @@ export async function statusView({ user, flash, takeFlash }) {
     try {
       s = await api.get('/status');
     } catch (e) {
-      root.replaceChildren(h('h1', { text: 'Status page' }), flashBox(e.message, 'error'));
+      mount(root, h('h1', { text: 'Status page' }), flashBox(e.message, 'error'));
       return;
     }
     const all = [...s.incidents, ...s.maintenance];
@@ -161,7 +161,7 @@ export async function statusView({ user, flash, takeFlash }) {
       if (!g) groups.push(g = { name: c.group, items: [] });
       g.items.push(c);
     }
-    root.replaceChildren(
+    mount(root,
       h('div', { class: 'page-head' }, h('h1', { text: 'Status page' }),
         h('a', { href: '/status', target: '_blank', rel: 'noopener', class: 'btn btn-ghost btn-sm', text: 'Open public page' })),
       takeFlash(),
