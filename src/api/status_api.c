@@ -1285,11 +1285,11 @@ static int add_report_row(void *ctx, const struct status_report_row *r)
     api_iso(r->created_at, started);
     if (r->resolved_at)
         api_iso(r->resolved_at, resolved);
-    json_t *row =
-        json_pack("[I, s, s, s, s, s, I, I, I, I, I, I]", (json_int_t)r->id, r->title, r->kind,
-                  r->status, started, r->resolved_at ? resolved : "", (json_int_t)r->linked,
-                  (json_int_t)r->auto_linked, (json_int_t)r->banner_views, (json_int_t)r->viewers,
-                  (json_int_t)r->contacted, (json_int_t)(r->viewers - r->contacted));
+    json_t *row = json_pack("[I, s, s, s, s, s, I, I, I, I, I, I, I]", (json_int_t)r->id, r->title,
+                            r->kind, r->status, started, r->resolved_at ? resolved : "",
+                            (json_int_t)r->linked, (json_int_t)r->auto_linked, (json_int_t)r->chats,
+                            (json_int_t)r->banner_views, (json_int_t)r->viewers,
+                            (json_int_t)r->contacted, (json_int_t)(r->viewers - r->contacted));
     json_array_append_new(ctx, row);
     return 0;
 }
@@ -1331,9 +1331,9 @@ static void report_incidents(struct http_req *req, struct http_resp *resp)
         return;
     }
     json_t *cols =
-        json_pack("[s, s, s, s, s, s, s, s, s, s, s, s]", "incident", "title", "kind", "status",
-                  "started", "resolved", "linked_tickets", "auto_linked", "banner_views",
-                  "banner_viewers", "viewers_who_contacted", "deflected");
+        json_pack("[s, s, s, s, s, s, s, s, s, s, s, s, s]", "incident", "title", "kind", "status",
+                  "started", "resolved", "linked_tickets", "auto_linked", "linked_chats",
+                  "banner_views", "banner_viewers", "viewers_who_contacted", "deflected");
     if (format && strcmp(format, "csv") == 0) {
         struct buf b;
         buf_init(&b, 8 * 1024 * 1024);

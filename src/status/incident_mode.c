@@ -168,6 +168,37 @@ int status_ticket_autolink(struct db *db, const struct ticket_rec *t, const char
     return rc;
 }
 
+int status_chat_autolink(struct db *db, int64_t chat_id, const char *message, int64_t now,
+                         int *linked)
+{
+    struct live *live = xcalloc(1, sizeof(*live));
+    int count = 0;
+    int rc = store_status_incident_live(db, now, STATUS_LIVE_MAX, add_live, live);
+    for (int i = 0; rc == 0 && i < live->n; i++) {
+        char reason[64] = "";
+        if (!keyword_hit(live->v[i].keywords, "", message, reason, sizeof(reason)))
+            continue;
+        json_t *d = json_pack("{s:I, s:I, s:s}", "incident", (json_int_t)live->v[i].id, "chat",
+                              (json_int_t)chat_id, "reason", reason);
+        char *text = json_dumps(d, JSON_COMPACT);
+        json_decref(d);
+        if (!text) {
+            rc = FD_ENOMEM;
+            break;
+        }
+        rc = store_status_chat_link_insert(db, live->v[i].id, chat_id, reason, now);
+        if (rc == 0)
+            rc = store_event_insert(db, 0, 0, "status.chat_linked", text, now);
+        free(text);
+        if (rc == 0)
+            count++;
+    }
+    free(live);
+    if (rc == 0 && linked)
+        *linked = count;
+    return rc;
+}
+
 /* Loads the ticket and checks the actor may work on it. */
 static int visible_ticket(struct db *db, const struct auth_actor *a, int64_t id,
                           struct fd_error *err)

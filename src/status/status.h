@@ -183,6 +183,14 @@ int status__notify(struct db *db, const struct mail_config *mail,
  */
 int status_ticket_autolink(struct db *db, const struct ticket_rec *t, const char *body, int64_t now,
                            int *linked);
+/*
+ * Links a live chat that is starting (its first message) to every live incident whose
+ * keywords it contains, inside the caller's write transaction (chat_start calls it), with
+ * an event (status.chat_linked). A chat has no network or asset, so only keywords count.
+ * Returns 0 or FD_EDB.
+ */
+int status_chat_autolink(struct db *db, int64_t chat_id, const char *message, int64_t now,
+                         int *linked);
 /* An agent links (link 1) or unlinks a ticket the actor may see. Returns 0,
  * FD_EFORBIDDEN (not staff), FD_ENOTFOUND (ticket or incident), FD_ECONFLICT (already
  * linked / closed incident for a new link), FD_EDB. */

@@ -504,6 +504,22 @@ int store_status_link_open_tickets(struct db *db, int64_t incident_id,
     return rc < 0 ? rc : 0;
 }
 
+int store_status_chat_link_insert(struct db *db, int64_t incident_id, int64_t chat_id,
+                                  const char *reason, int64_t now)
+{
+    struct db_stmt *st;
+    if (db_prepare(db,
+                   "INSERT INTO status_incident_chats (incident_id, chat_id, reason, created_at) "
+                   "VALUES (?, ?, ?, ?)",
+                   &st))
+        return FD_EDB;
+    db_bind_int64(st, 1, incident_id);
+    db_bind_int64(st, 2, chat_id);
+    db_bind_text(st, 3, reason);
+    db_bind_int64(st, 4, now);
+    return store__step_done(st);
+}
+
 int store_status_ticket_tag(struct db *db, int64_t ticket_id, const char *tag, int add)
 {
     struct db_stmt *st;
@@ -573,6 +589,7 @@ static const char REPORT_SQL[] =
     "(SELECT COUNT(*) FROM status_incident_tickets l WHERE l.incident_id = i.id "
     "AND l.how = 'auto'), "
     "(SELECT COALESCE(SUM(b.views), 0) FROM status_banner_counts b WHERE b.incident_id = i.id), "
+    "(SELECT COUNT(*) FROM status_incident_chats c WHERE c.incident_id = i.id), "
     "(SELECT COUNT(*) FROM status_banner_views v WHERE v.incident_id = i.id AND NOT " NOT_BEFORE
     "), "
     "(SELECT COUNT(*) FROM status_banner_views v WHERE v.incident_id = i.id AND NOT " NOT_BEFORE
@@ -608,8 +625,9 @@ int store_status_report(struct db *db, int64_t since, int64_t window_ms, int lim
         r.linked = db_col_int64(st, 6);
         r.auto_linked = db_col_int64(st, 7);
         r.banner_views = db_col_int64(st, 8);
-        r.viewers = db_col_int64(st, 9);
-        r.contacted = db_col_int64(st, 10);
+        r.chats = db_col_int64(st, 9);
+        r.viewers = db_col_int64(st, 10);
+        r.contacted = db_col_int64(st, 11);
         if ((rc = cb(ctx, &r)) != 0)
             break;
     }

@@ -128,6 +128,9 @@ int store_status_link_list_ticket(struct db *db, int64_t ticket_id,
 /* Ids of the linked tickets that are not solved or closed, oldest first. */
 int store_status_link_open_tickets(struct db *db, int64_t incident_id,
                                    int (*cb)(void *, int64_t ticket_id), void *ctx);
+/* Links a live chat to an incident. */
+int store_status_chat_link_insert(struct db *db, int64_t incident_id, int64_t chat_id,
+                                  const char *reason, int64_t now);
 /* Adds (if missing) or removes a tag of a ticket directly (for incident-N tags). */
 int store_status_ticket_tag(struct db *db, int64_t ticket_id, const char *tag, int add);
 
@@ -141,6 +144,7 @@ struct status_report_row {
     char kind[16], status[16];
     int64_t created_at, resolved_at;
     int64_t linked, auto_linked; /* tickets linked; of them automatically */
+    int64_t chats;               /* live chats linked when they started */
     int64_t banner_views;        /* every view, signed in or not */
     int64_t viewers, contacted;  /* eligible signed-in viewers; of them who still wrote */
 };

@@ -479,6 +479,7 @@ test('incident mode: new tickets matching a live incident are linked and tagged;
   assert.ok(row, JSON.stringify(rep.json.rows));
   assert.equal(row[col('linked_tickets')], 3);
   assert.equal(row[col('auto_linked')], 2);
+  assert.equal(row[col('linked_chats')], 0);
   assert.equal(row[col('banner_views')], 4, 'portal (Dave), chat (Erin, anonymous), help (anonymous)');
   assert.equal(row[col('banner_viewers')], 2, 'Dave and Erin were signed in');
   assert.equal(row[col('viewers_who_contacted')], 1, 'Dave still wrote');

@@ -240,3 +240,34 @@ Test(status, autolink_by_network_and_whole_keyword_while_live)
     free(t3);
     free(t4);
 }
+
+Test(status, chat_autolink_by_keyword)
+{
+    struct auth_actor sup = fixture_actor(&fx, "s@ex.test", ROLE_SUPERVISOR, NULL, 0);
+    struct auth_actor cust = fixture_actor(&fx, "c@example.com", ROLE_CUSTOMER, NULL, 0);
+    struct status_incident_input a = {
+        .title = "ETH slow", .body = "Looking", .keywords = "gas, stuck", .ncomponents = 1};
+    a.components[0] = (struct status_component_input){"chain-eth", "degraded"};
+    struct fd_error e = {0};
+    int64_t id = 0;
+    cr_assert_eq(status_incident_create(fx.db, &sup, NULL, &a, &id, &e), 0, "%s", e.message);
+    struct db_stmt *st;
+    cr_assert_eq(db_prepare(fx.db,
+                            "INSERT INTO chats (department_id, customer_id, status, created_at, "
+                            "queued_at) VALUES (1, ?, 'queued', 1, 1) RETURNING id",
+                            &st),
+                 0);
+    db_bind_int64(st, 1, cust.user.id);
+    cr_assert_eq(db_step(st), 1);
+    int64_t chat = db_col_int64(st, 0);
+    db_finalize(st);
+    int linked = -1;
+    cr_assert_eq(db_begin_write(fx.db), 0);
+    cr_assert_eq(status_chat_autolink(fx.db, chat, "hello, my gasoline", fd_now_ms(), &linked), 0);
+    cr_assert_eq(linked, 0, "gasoline is not the word gas");
+    cr_assert_eq(status_chat_autolink(fx.db, chat, "My ETH is STUCK", fd_now_ms(), &linked), 0);
+    cr_assert_eq(linked, 1);
+    cr_assert_eq(db_commit(fx.db), 0);
+    cr_assert_eq(count_rows("SELECT COUNT(*) FROM status_incident_chats"), 1);
+    cr_assert_eq(count_rows("SELECT COUNT(*) FROM events WHERE type = 'status.chat_linked'"), 1);
+}

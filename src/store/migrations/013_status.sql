@@ -166,3 +166,12 @@ CREATE TABLE social_outbox (
     updated_at BIGINT NOT NULL
 );
 CREATE INDEX social_outbox_due ON social_outbox(status, next_attempt_at);
+
+-- Live chats linked to an incident when they start (keywords in the first message).
+CREATE TABLE status_incident_chats (
+    incident_id INTEGER NOT NULL REFERENCES status_incidents(id),
+    chat_id INTEGER NOT NULL REFERENCES chats(id),
+    reason TEXT NOT NULL DEFAULT '',
+    created_at BIGINT NOT NULL,
+    PRIMARY KEY (incident_id, chat_id)
+);
