@@ -8,6 +8,7 @@
 #include "complaints/complaints.h"
 #include "sched/sched.h"
 #include "sla/sla.h"
+#include "social/social.h"
 #include "auth/auth.h"
 #include "core/buf.h"
 #include "core/config.h"
@@ -429,6 +430,11 @@ static int cmd_serve(int argc, char **argv)
     if (mail_worker_start(store, &wcfg, &worker))
         log_printf(LOG_ERR, "main", "msg=\"cannot start the mail worker\"");
     struct sched *sched = start_scheduler(&c.cfg, store);
+    struct social_config scfg;
+    struct social_worker *social = NULL;
+    social_config_from(&c.cfg, &scfg);
+    if (social_worker_start(store, &scfg, &social))
+        log_printf(LOG_ERR, "main", "msg=\"cannot start the social worker\"");
     char host[128];
     snprintf(host, sizeof(host), "%s", c.cfg.listen);
     char *colon = strrchr(host, ':');
@@ -450,6 +456,7 @@ static int cmd_serve(int argc, char **argv)
     chat_hub_free(hub);
     mail_worker_stop(worker);
     sched_stop(sched);
+    social_worker_stop(social);
     free(imap);
     free(imap_buf);
     store_close(store);

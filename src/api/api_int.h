@@ -62,5 +62,16 @@ void api_sla_register(void);
 void api_routing_register(void);
 void api_reports_register(void);
 void api_csat_register(void);
+void api_status_register(void);
+void api_social_register(void);
+/* The status page's no-JavaScript forms (subscribe, confirm, unsubscribe): 1 for them. */
+int status_csrf_exempt(const char *route);
+struct buf;
+/* Appends the incident banner (live incidents and maintenance in progress; nothing when
+ * all is well) as escaped HTML to b, for server-rendered pages such as /help, and counts
+ * the view (user_id: the signed-in customer, 0 for visitors and staff). Takes its own
+ * connection: call it without holding one. A database failure leaves the banner out.
+ * Returns 0 or FD_ELIMIT (b is full). */
+int api_status_banner_html(struct store *st, int64_t user_id, struct buf *b);
 
 #endif

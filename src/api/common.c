@@ -35,7 +35,7 @@ static int is_unsafe(const char *method)
 static int csrf_exempt(const char *route)
 {
     return strcmp(route, "/api/v1/auth/login") == 0 || strcmp(route, "/api/v1/auth/signup") == 0 ||
-           strcmp(route, "/help/articles/{slug}/vote") == 0;
+           strcmp(route, "/help/articles/{slug}/vote") == 0 || status_csrf_exempt(route);
 }
 
 /*
@@ -397,4 +397,6 @@ void api_register(size_t attachment_max, size_t mail_max)
     api_sla_register();
     api_reports_register();
     api_csat_register();
+    api_status_register();
+    api_social_register();
 }

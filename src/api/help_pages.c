@@ -47,6 +47,7 @@ struct page {
     char locale[8];      /* the visitor's locale */
     int explicit_locale; /* chosen with ?locale=: internal links carry it along */
     const struct auth_actor *actor;
+    struct store *store; /* for the incident banner (api_status_banner_html) */
 };
 
 static void put(struct page *p, const char *s)
@@ -407,6 +408,9 @@ static void page_start(struct page *p, const char *title, const char *descriptio
         search_form(p, q, 0);
         put(p, "</div></div>\n");
     }
+    if (api_status_banner_html(
+            p->store, p->actor && !auth_is_staff(p->actor) ? p->actor->user.id : 0, &p->b) != 0)
+        p->overflow = 1;
     put(p, "<main id=\"main\" class=\"main help-main\" tabindex=\"-1\">"
            "<div class=\"container\">\n");
 }
@@ -447,6 +451,7 @@ static void page_init(struct page *p, struct http_req *req)
     buf_init(&p->b, PAGE_MAX);
     snprintf(p->locale, sizeof(p->locale), "en");
     p->actor = api_actor(req);
+    p->store = API_APP(req)->store;
 }
 
 static void crumbs_open(struct page *p)

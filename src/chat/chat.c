@@ -9,6 +9,7 @@
 #include "../core/xalloc.h"
 #include "../mail/mail.h"
 #include "../routing/routing.h"
+#include "../status/status.h"
 #include "../store/store.h"
 #include "../sla/sla.h"
 #include "../tickets/tickets.h"
@@ -380,6 +381,7 @@ int chat_start(struct db *db, const struct auth_actor *a, const char *email, con
     c.created_at = c.queued_at = now;
     if ((rc = store_chat_insert(db, &c, a ? NULL : hash)) || (rc = store_estimate(db, &c)) ||
         (rc = add_msg(db, c.id, cust.id, "message", message, NULL, 0, now, NULL)) ||
+        (rc = status_chat_autolink(db, c.id, message, now, NULL)) || /* incident mode */
         (rc = chat_event(db, 0, cust.id, "chat_started", c.id,
                          json_pack("{s:s, s:i, s:I}", "department", d.slug, "tier", 1, "estimate_s",
                                    (json_int_t)c.estimate_s),

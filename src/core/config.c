@@ -68,6 +68,18 @@ static const struct key keys[] = {
     L(sched_poll_ms, 10, 3600000, "how often the scheduler runs due jobs, milliseconds"),
     L(autoclose_days, 0, 365, "days after which a solved ticket is closed (0: never)"),
     L(reminder_days, 0, 365, "days pending after which the customer gets one reminder (0: never)"),
+    /* social channels (issue 8, docs/social.md) */
+    S(telegram_bot_token, "Telegram bot token (\"\" = Telegram off)"),
+    S(telegram_secret, "secret Telegram sends in X-Telegram-Bot-Api-Secret-Token"),
+    S(telegram_api_url, "Telegram Bot API base URL"),
+    S(telegram_channel, "Telegram chat id incident updates are cross-posted to (\"\" = none)"),
+    S(x_consumer_secret, "X app consumer secret: webhook CRC and signatures (\"\" = X off)"),
+    S(x_bearer_token, "X token used to send replies and direct messages"),
+    S(x_api_url, "X API base URL"),
+    L(x_crosspost, 0, 1, "1: post incident updates on X"),
+    L(social_poll_ms, 50, 86400000, "how often the social outbox is worked, milliseconds"),
+    L(social_retry_base_s, 1, 86400, "first delay before retrying a social send, seconds"),
+    L(social_max_attempts, 1, 100, "social send attempts before a message fails for good"),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -103,6 +115,11 @@ void config_defaults(struct fd_config *c)
     c->sched_poll_ms = 1000;
     c->autoclose_days = 4;
     c->reminder_days = 3;
+    snprintf(c->telegram_api_url, sizeof(c->telegram_api_url), "https://api.telegram.org");
+    snprintf(c->x_api_url, sizeof(c->x_api_url), "https://api.twitter.com");
+    c->social_poll_ms = 1000;
+    c->social_retry_base_s = 30;
+    c->social_max_attempts = 8;
 }
 
 int config_set(struct fd_config *c, const char *name, const char *value, char *err, size_t errlen)

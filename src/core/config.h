@@ -52,6 +52,18 @@ struct fd_config {
     long sched_poll_ms;  /* how often the scheduler looks for due jobs */
     long autoclose_days; /* solved tickets close after this many days; 0 = never */
     long reminder_days;  /* one reminder after this many days pending; 0 = never */
+    /* social channels (docs/social.md) */
+    char telegram_bot_token[128]; /* "" = Telegram off */
+    char telegram_secret[128];    /* X-Telegram-Bot-Api-Secret-Token */
+    char telegram_api_url[256];
+    char telegram_channel[64];   /* cross-post incident updates here; "" = no */
+    char x_consumer_secret[128]; /* "" = X off */
+    char x_bearer_token[256];
+    char x_api_url[256];
+    long x_crosspost;
+    long social_poll_ms;
+    long social_retry_base_s;
+    long social_max_attempts;
 };
 
 /* Sets every default. */

@@ -6,6 +6,7 @@
 #include "../core/timeutil.h"
 #include "../sla/sla.h"
 #include "../routing/routing.h"
+#include "../status/status.h"
 #include "../store/store.h"
 
 #include <jansson.h>
@@ -168,6 +169,7 @@ static int create_impl(struct db *db, const struct auth_actor *a, const struct t
         goto out;
     /* Routing may change department, priority and tier; the SLA clocks follow from them. */
     if ((rc = routing_ticket_created(db, t, in->body, in->recipient)) ||
+        (rc = status_ticket_autolink(db, t, in->body, now, NULL)) || /* incident mode */
         (rc = sla_ticket_changed(db, t->id, now)))
         goto out;
     if (!in_txn && (rc = db_commit(db)))

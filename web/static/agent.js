@@ -15,6 +15,7 @@ import { agentComplaintsView, ticketEscalationPanel } from './complaints.js';
 import { initSla, slaNavLinks, slaView } from './agent-sla.js';
 import { canAdminRouting, routingView, macroPanel } from './agent-routing.js';
 import { canSeeReports, reportsView, csatPanel } from './agent-reports.js';
+import { statusView, incidentPanel } from './agent-status.js';
 
 const main = document.getElementById('main');
 const bar = document.getElementById('topbar');
@@ -69,6 +70,7 @@ function renderTopbar() {
   if (isStaff(state.user)) links.push(...slaNavLinks(state.user));
   if (canAdminRouting(state.user)) links.push(['#/routing', 'Routing']);
   if (canSeeReports(state.user)) links.push(['#/reports', 'Reports']);
+  if (isStaff(state.user)) links.push(['#/status', 'Status']);
   mount(bar, topbar({ product: 'Agent console', user: state.user, onSignOut: signOut, links }));
   if (isStaff(state.user)) updateNavCount();
   const p0 = parseHash().path[0];
@@ -552,6 +554,7 @@ async function ticketView(ref) {
         ticketEscalationPanel(t, { departments: state.departments, rerender: rerenderFn }),
         csatPanel(t),
         relatedPanel(t, rel.v && rel.v.tickets, rel.e && rel.e.message),
+        incidentPanel(t.reference, rerenderFn),
         eventsPanel(ev.v && ev.v.events, ev.e && ev.e.message))));
 }
 
@@ -592,6 +595,9 @@ async function route(keepFocus = false) {
     } else if (path[0] === 'routing' && canAdminRouting(state.user)) {
       renderTopbar();
       view = await routingView({ go, flash, takeFlash, departments: state.departments || [] }).catch((e) => h('section', null, h('h1', { text: 'Routing' }), flashBox(e.message, 'error')));
+    } else if (path[0] === 'status') {
+      renderTopbar();
+      view = await statusView({ user: state.user, flash, takeFlash });
     } else if (path[0] === 'kb' && canEditKb(state.user)) {
       renderTopbar();
       const ctx = { go, flash, takeFlash };

@@ -13,6 +13,7 @@
 import * as api from './api.js';
 import { h, mount, errorBox, snippetNodes, helpArticleHref, safeUrl, formatSize, checkFiles, ALLOWED_TYPES } from './ui.js';
 import { expectationHint } from './csat.js';
+import { statusBanner } from './status-banner.js';
 
 const STORE_KEY = 'fd-chat';
 const DEFLECT_MIN_WORDS = 3;
@@ -336,6 +337,7 @@ class Widget {
     const formHost = h('div', { class: 'fdc-form-host' });
     const wrap = h('div', { class: 'fdc-pad fdc-start' },
       h('p', { class: 'fdc-intro', text: 'Our support team is here to help with your account, deposits, withdrawals and trading.' }),
+      statusBanner('chat'),
       h('div', { class: 'field' }, h('label', { for: 'fdc-topic', text: 'Topic' }), topic),
       avail, expectationHint(topic, 'chat'), formHost,
       h('p', { class: 'fdc-safety' },

@@ -2,6 +2,7 @@
 // Hash routes: #/signin  #/signup  #/tickets  #/new  #/tickets/FD-10001
 
 import * as api from './api.js';
+import { statusBanner } from './status-banner.js';
 import {
   h, mount, field, select, errorBox, busy, statusBadge, timeEl, formatDate, sortMessages,
   messageCard, exchangeDetails, readExchange, fileInput, checkFiles, parseHash, focusHeading,
@@ -275,6 +276,7 @@ async function newTicketView() {
 
   const deflect = deflector([subject, body]);
   const form = h('form', { class: 'stack', 'aria-label': 'New ticket' },
+    statusBanner('portal'),
     field('Topic', dept), expectationHint(dept, 'web'),
     field('Subject', subject, { hint: 'A short summary, e.g. "USDT deposit not credited".' }),
     field('Describe the problem', body, { hint: 'What happened, when, and what you expected. Never include passwords, 2FA codes or seed phrases.' }),
