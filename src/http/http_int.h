@@ -17,7 +17,7 @@ struct buf;
 
 /* ---- router.c ---------------------------------------------------------------- */
 
-#define HTTP__MAX_ROUTES 128
+#define HTTP__MAX_ROUTES 256
 #define HTTP__MAX_SEGMENTS 16
 
 enum http__match_result {
