@@ -1375,15 +1375,22 @@ static void rank_fn(const Fts5ExtensionApi *x, Fts5Context *fc, sqlite3_context 
     }
     int np = r->nphrase;
     memset(r->tf, 0, (size_t)np * NCOL * sizeof(double));
-    int ninst = 0;
-    if (x->xInstCount(fc, &ninst) != SQLITE_OK) {
-        sqlite3_result_error_code(ctx, SQLITE_ERROR);
-        return;
-    }
-    for (int i = 0; i < ninst; i++) {
-        int ph, col, off;
-        if (x->xInst(fc, i, &ph, &col, &off) == SQLITE_OK && ph < np && col < NCOL)
-            r->tf[ph * NCOL + col] += 1;
+    /* Term frequencies per column, phrase by phrase: xPhraseFirst walks each phrase's
+     * position list of the row as it is, where xInstCount would first merge the lists of
+     * every phrase into one sorted array (about 15% of a query's instructions at 100k
+     * articles, bench/kb_search under callgrind). Filter phrases (term -1) are skipped. */
+    for (int p = 0; p < np; p++) {
+        if (r->term[p] < 0)
+            continue;
+        Fts5PhraseIter it;
+        int col = -1, off = 0;
+        if (x->xPhraseFirst(fc, p, &it, &col, &off) != SQLITE_OK) {
+            sqlite3_result_error_code(ctx, SQLITE_ERROR);
+            return;
+        }
+        for (; col >= 0; x->xPhraseNext(fc, &it, &col, &off))
+            if (col < NCOL)
+                r->tf[p * NCOL + col] += 1;
     }
     double len[NCOL];
     const uint32_t *known = dsz_find(r->dsz, x->xRowid(fc));
