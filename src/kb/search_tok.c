@@ -13,6 +13,7 @@
 #include "../core/xalloc.h"
 
 #include <libstemmer.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,11 +49,27 @@ int kb__lang_count(void)
 
 /* ---- tokenizer instance ---------------------------------------------------------------- */
 
+/*
+ * Stems are cached per tokenizer instance: a query stems its words several times (typo
+ * check, document-frequency estimate, FTS5's parse of each phrase) and its snippets stem
+ * every word of each returned article again, mostly the same few hundred words. Snowball
+ * was 11% of the CPU time of bench/kb_search at 100k articles; a direct-mapped cache of
+ * STEM_SLOTS short words turns most of those calls into one hash and one memcmp.
+ */
+#define STEM_SLOTS 2048 /* power of two */
+#define STEM_WORD 23    /* longest word (and stem) cached, in bytes */
+struct stem_slot {
+    signed char lang; /* -1: empty */
+    unsigned char wn, sn;
+    char w[STEM_WORD], s[STEM_WORD];
+};
+
 struct kb__tok {
     struct kb__conn *cc;
     Fts5Tokenizer *inner;             /* unicode61 remove_diacritics 2 */
     struct sb_stemmer *stem[NLANG];   /* created on first use */
     unsigned char stem_failed[NLANG]; /* sb_stemmer_new returned NULL once */
+    struct stem_slot *cache;          /* STEM_SLOTS entries, allocated on first use */
 };
 
 struct kb__tok *kb__tok_new(struct kb__conn *cc)
@@ -76,6 +93,7 @@ void kb__tok_free(struct kb__tok *t)
     for (int i = 0; i < NLANG; i++)
         if (t->stem[i])
             sb_stemmer_delete(t->stem[i]);
+    free(t->cache);
     free(t);
 }
 
@@ -102,16 +120,41 @@ static int has_letter(const char *w, int n)
     return 0;
 }
 
+/* The cache slot of (lang, w): FNV-1a of the word, mixed with the language. */
+static struct stem_slot *stem_slot(struct kb__tok *t, int lang, const char *w, int n)
+{
+    if (!t->cache) {
+        t->cache = xmalloc(STEM_SLOTS * sizeof(*t->cache));
+        for (int i = 0; i < STEM_SLOTS; i++)
+            t->cache[i].lang = -1;
+    }
+    uint32_t h = 2166136261u ^ (uint32_t)lang;
+    for (int i = 0; i < n; i++)
+        h = (h ^ (unsigned char)w[i]) * 16777619u;
+    return &t->cache[h & (STEM_SLOTS - 1)];
+}
+
 int kb__stem(struct kb__tok *t, int lang, const char *w, int n, char *out, int cap)
 {
     struct sb_stemmer *s = n <= KB__WORD_MAX && has_letter(w, n) ? stemmer(t, lang) : NULL;
     const char *r = w;
     int rn = n;
-    if (s) {
+    struct stem_slot *slot = s && n <= STEM_WORD ? stem_slot(t, lang, w, n) : NULL;
+    if (slot && slot->lang == lang && slot->wn == n && memcmp(slot->w, w, (size_t)n) == 0) {
+        r = slot->s;
+        rn = slot->sn;
+    } else if (s) {
         const sb_symbol *st = sb_stemmer_stem(s, (const sb_symbol *)w, n);
         if (st) {
             r = (const char *)st;
             rn = sb_stemmer_length(s);
+        }
+        if (slot && rn <= STEM_WORD) {
+            slot->lang = (signed char)lang;
+            slot->wn = (unsigned char)n;
+            slot->sn = (unsigned char)rn;
+            memcpy(slot->w, w, (size_t)n);
+            memcpy(slot->s, r, (size_t)rn);
         }
     }
     if (rn >= cap)

@@ -312,3 +312,30 @@ Test(search, put_inside_a_rolled_back_transaction_leaves_nothing)
     db_rollback(fx.db);
     cr_assert_not(finds("margin", NULL, KB_SEARCH_FULL, 20));
 }
+
+/* Stems are cached per tokenizer (search_tok.c): with more distinct words than fit without
+ * collisions, every inflected form must still find the document of its other form, on the
+ * first look-up of a word and on later ones. */
+Test(search, stem_cache_collisions_keep_stems_right)
+{
+    enum { N = 600 };
+    char w[32], title[64];
+    cr_assert_eq(db_begin_write(fx.db), 0);
+    for (int i = 0; i < N; i++) {
+        snprintf(w, sizeof(w), "zor%c%c%cal", 'a' + i % 26, 'a' + i / 26 % 26, 'b' + i / 676);
+        snprintf(title, sizeof(title), "%sed", w);
+        put(i + 1, "en", title, "A note.", "");
+    }
+    cr_assert_eq(db_commit(fx.db), 0);
+    for (int round = 0; round < 2; round++) {
+        for (int i = round; i < N; i += 7) {
+            int64_t ids[10];
+            snprintf(w, sizeof(w), "zor%c%c%caling", 'a' + i % 26, 'a' + i / 26 % 26,
+                     'b' + i / 676);
+            int n = run(w, "en", KB_SEARCH_FULL, ids);
+            cr_assert_eq(n, 1, "'%s' finds one document, not %d", w, n);
+            cr_assert_eq(ids[0], i + 1, "'%s' finds document %d, not %lld", w, i + 1,
+                         (long long)ids[0]);
+        }
+    }
+}
