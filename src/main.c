@@ -6,6 +6,7 @@
 #include "api/chat_ws.h"
 #include "chat/hub.h"
 #include "complaints/complaints.h"
+#include "reports/reports.h"
 #include "sched/sched.h"
 #include "sla/sla.h"
 #include "social/social.h"
@@ -393,6 +394,13 @@ static int cmd_serve(int argc, char **argv)
     app.limits.login_window_ms = c.cfg.login_window_s * 1000;
     mail_config_from(&c.cfg, &app.mail);
     configure_sla(&c.cfg, &app);
+    {
+        /* Reports and expectations measure time in the departments' business hours. */
+        struct db *db = store_acquire(store);
+        if (reports_calendars_refresh(db))
+            log_printf(LOG_WARN, "main", "msg=\"reports measure wall-clock time\"");
+        store_release(store, db);
+    }
     api_register((size_t)c.cfg.attachment_max, (size_t)c.cfg.mail_max);
     http_set_metrics_fn(metrics_fn);
     if (dkim_setup(&c.cfg)) {
@@ -460,6 +468,7 @@ static int cmd_serve(int argc, char **argv)
     free(imap);
     free(imap_buf);
     store_close(store);
+    reports_calendars_clear();
     mail_shutdown();
     log_printf(LOG_INFO, "main", "msg=\"stopped\"");
     return 0;

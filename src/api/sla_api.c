@@ -1,7 +1,9 @@
 /* /api/v1/sla/... (calendars, policies, ticket clocks, breaching soon), a department's
  * calendar, the SLA view of one ticket, and staff notifications. */
+#include "../core/log.h"
 #include "../core/timeutil.h"
 #include "../sla/calendar.h"
+#include "../reports/reports.h"
 #include "../sla/sla.h"
 #include "../tickets/tickets.h"
 #include "api_int.h"
@@ -125,6 +127,8 @@ static void calendar_create(struct http_req *req, struct http_resp *resp)
     int64_t id = 0;
     struct db *db = store_acquire(API_APP(req)->store);
     int rc = sla_calendar_create(db, a, body, &id, &err);
+    if (rc == 0 && reports_calendars_refresh(db))
+        log_printf(LOG_WARN, "sla", "msg=\"reports keep their previous calendars\"");
     store_release(API_APP(req)->store, db);
     json_decref(body);
     if (rc) {
@@ -146,6 +150,8 @@ static void calendar_put(struct http_req *req, struct http_resp *resp)
     struct fd_error err = {0};
     struct db *db = store_acquire(API_APP(req)->store);
     int rc = sla_calendar_update(db, a, id, body, &err);
+    if (rc == 0 && reports_calendars_refresh(db))
+        log_printf(LOG_WARN, "sla", "msg=\"reports keep their previous calendars\"");
     store_release(API_APP(req)->store, db);
     json_decref(body);
     if (rc) {
@@ -176,6 +182,8 @@ static void department_calendar(struct http_req *req, struct http_resp *resp)
     struct fd_error err = {0};
     struct db *db = store_acquire(API_APP(req)->store);
     int rc = sla_department_calendar_set(db, a, req->params[0], cid, &err);
+    if (rc == 0 && reports_calendars_refresh(db))
+        log_printf(LOG_WARN, "sla", "msg=\"reports keep their previous calendars\"");
     store_release(API_APP(req)->store, db);
     if (rc == FD_ENOTFOUND && !err.message[0]) {
         http_resp_error(resp, 404, "not_found", "no such department");

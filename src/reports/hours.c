@@ -11,6 +11,8 @@
 #include "../core/err.h"
 #include "../core/xalloc.h"
 #include "../sla/calendar.h"
+#include "../sla/sla.h"
+#include "../store/store.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -22,7 +24,10 @@ static struct {
     int64_t dept[CALENDARS_MAX];
     struct sla_calendar *cal[CALENDARS_MAX];
     int n;
-} hours = {PTHREAD_MUTEX_INITIALIZER, {0}, {NULL}, 0};
+    /* Replaced calendars: a reader may still hold one, so they live until clear. */
+    struct sla_calendar **retired;
+    size_t nretired;
+} hours = {PTHREAD_MUTEX_INITIALIZER, {0}, {NULL}, 0, NULL, 0};
 
 int reports_calendar_set(int64_t department_id, struct sla_calendar *cal)
 {
@@ -39,8 +44,12 @@ int reports_calendar_set(int64_t department_id, struct sla_calendar *cal)
         hours.dept[hours.n] = department_id;
         hours.cal[hours.n++] = NULL;
     }
-    /* Calendars are never freed while the process runs (a reader may still hold the old
-     * one); replacing a calendar is rare (an admin change), so the old one is kept. */
+    /* A reader may still hold the old calendar; replacing one is rare (an admin change),
+     * so the old one is retired and freed only by reports_calendars_clear. */
+    if (hours.cal[i]) {
+        hours.retired = xrealloc(hours.retired, (hours.nretired + 1) * sizeof(*hours.retired));
+        hours.retired[hours.nretired++] = hours.cal[i];
+    }
     hours.cal[i] = cal;
     pthread_mutex_unlock(&hours.mu);
     reports_expect_reset();
@@ -53,6 +62,11 @@ void reports_calendars_clear(void)
     for (int i = 0; i < hours.n; i++)
         sla_calendar_free(hours.cal[i]);
     hours.n = 0;
+    for (size_t i = 0; i < hours.nretired; i++)
+        sla_calendar_free(hours.retired[i]);
+    free(hours.retired);
+    hours.retired = NULL;
+    hours.nretired = 0;
     pthread_mutex_unlock(&hours.mu);
     reports_expect_reset();
 }
@@ -85,4 +99,19 @@ int64_t reports_elapsed(int64_t department_id, int64_t start, int64_t end)
         return 0;
     const struct sla_calendar *c = find(department_id);
     return c ? sla_calendar_elapsed(c, start, end) : end - start;
+}
+
+static int load_department(void *ctx, const struct department_rec *d)
+{
+    struct sla_calendar *c = sla_calendar_load(ctx, 0, d->id);
+    return c ? reports_calendar_set(d->id, c) : FD_ENOMEM;
+}
+
+int reports_calendars_refresh(struct db *db)
+{
+    struct sla_calendar *c = sla_calendar_load(db, 0, 0);
+    int rc = c ? reports_calendar_set(0, c) : FD_ENOMEM;
+    if (rc == 0)
+        rc = store_department_list(db, load_department, db);
+    return rc;
 }

@@ -62,6 +62,10 @@ void reports_duration_text(int64_t minutes, char *out, size_t n);
 int reports_calendar_set(int64_t department_id, struct sla_calendar *cal);
 /* Frees every calendar (shutdown, tests). No reader may run concurrently. */
 void reports_calendars_clear(void);
+/* Loads the default calendar and every department's (src/sla) into the table above; run at
+ * start-up and after an admin changes a calendar or a department's calendar. */
+struct db;
+int reports_calendars_refresh(struct db *db);
 /* 1 when durations are measured in business hours (a calendar is set). */
 int reports_business_hours(void);
 /* Business (or wall-clock) milliseconds from start to end for a ticket of the department. */
