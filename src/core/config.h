@@ -43,6 +43,7 @@ struct fd_config {
     char dkim_domain[128]; /* DKIM signing when all three are set */
     char dkim_selector[64];
     char dkim_key[FD_PATH_MAX];
+    char triage_auto_confidence[16]; /* 0..1 (as text); above 1 = never auto-apply */
 };
 
 /* Sets every default. */

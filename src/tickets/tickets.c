@@ -5,6 +5,7 @@
 #include "../core/err.h"
 #include "../core/timeutil.h"
 #include "../store/store.h"
+#include "../triage/triage.h"
 
 #include <jansson.h>
 #include <sodium.h>
@@ -163,6 +164,8 @@ static int create_impl(struct db *db, const struct auth_actor *a, const struct t
         goto out;
     if ((rc = event(db, t->id, a->user.id, "message_added", NULL,
                     json_pack("{s:I, s:b}", "message_id", (json_int_t)m.id, "internal", 0), now)))
+        goto out;
+    if ((rc = triage_ticket_created(db, a, t, in->body, now)))
         goto out;
     if (!in_txn && (rc = db_commit(db)))
         goto out;

@@ -15,6 +15,7 @@
 #define MODEL_MAGIC "FDTRIAGE"
 #define MODEL_VERSION 1u
 #define WORDS_MAX 1024 /* words of one text looked at */
+#define CALIBRATE_MIN 30
 
 struct triage_model {
     struct triage_params p;
@@ -406,7 +407,7 @@ static int fit(struct triage_model *m, const struct sample *s, const size_t *ord
 }
 
 /* The temperature minimising the negative log-likelihood of samples idx[0..n), by a
- * golden-section search over [0.05, 20] in log space. */
+ * golden-section search over [0.25, 8] in log space. */
 static float fit_temperature(const struct triage_model *m, const struct sample *s,
                              const size_t *idx, size_t n)
 {
@@ -418,7 +419,7 @@ static float fit_temperature(const struct triage_model *m, const struct sample *
     }
     for (size_t i = 0; i < n; i++)
         logits(m, s[idx[i]].f, s[idx[i]].nf, zs + i * (size_t)K);
-    double lo = log(0.05), hi = log(20.0);
+    double lo = log(0.25), hi = log(8.0);
     const double gr = (sqrt(5.0) - 1) / 2;
     double best_t = 1;
     for (int it = 0; it < 40; it++) {
@@ -494,7 +495,9 @@ int triage_model_train(const struct triage_example *ex, size_t n, const struct t
     }
     memcpy(m->labels, labels, (size_t)nlabels * sizeof(*labels));
     float temperature = 1;
-    if (p->calibrate && n >= 20 && nlabels > 1) {
+    /* A temperature fitted on a handful of examples is noise (and overconfident):
+     * calibrate only with at least CALIBRATE_MIN held-out examples. */
+    if (p->calibrate && n >= 10 * CALIBRATE_MIN && nlabels > 1) {
         /* Every tenth example of each class (in input order) is held out. */
         size_t *train = malloc(n * sizeof(*train)), *held = malloc(n * sizeof(*held));
         int *seen = calloc((size_t)nlabels, sizeof(*seen));

@@ -115,4 +115,65 @@ int triage_features(const char *text, const struct triage_params *p, struct tria
 int triage_csv_read(const char *path, int (*cb)(void *ctx, const char *text, const char *label),
                     void *ctx, long *line);
 
+/* ======================================================================================
+ * The triage service (service.c): trained models in the store, the suggestion made when
+ * a ticket is created, and an agent applying it.
+ *
+ * Models are files DATA_DIR/triage/xx/<sha256> named by rows of triage_models; the
+ * newest row of each kind ("department", "intent") is in use. A running server checks
+ * the newest row id on every classification and loads a newer model when one appears,
+ * so `frontdesk triage train` takes effect without a restart.
+ *
+ * Threads: after triage_service_start, any thread may call in; the loaded models sit
+ * behind one mutex (a classification takes tens of microseconds).
+ * ==================================================================================== */
+
+struct db;
+struct auth_actor;
+struct ticket_rec;
+struct fd_error;
+
+#define TRIAGE_TOP_INTENTS 3
+
+/* Turns the ticket-creation hook on: models are read from data_dir, and a department
+ * suggestion with probability >= auto_confidence (0..1; above 1 = never) is applied
+ * automatically. Without a start (unit tests of other modules, one-shot commands) the
+ * hook does nothing. */
+void triage_service_start(const char *data_dir, double auto_confidence);
+/* Frees the loaded models; the hook does nothing afterwards. */
+void triage_service_stop(void);
+
+/*
+ * The ticket-creation hook, inside the creator's write transaction, after the ticket and
+ * its first message were written: classifies subject + body with the current models,
+ * stores the suggestion (ticket_triage) with a "triage" event and, when the creator is a
+ * customer and the department's probability reaches the threshold, moves the ticket to
+ * that department (t is updated). Returns 0 when there is no model or the service is not
+ * started; otherwise 0 or the store's error (the caller rolls back).
+ */
+int triage_ticket_created(struct db *db, const struct auth_actor *a, struct ticket_rec *t,
+                          const char *body, int64_t now);
+
+/*
+ * An agent applies the stored department suggestion to ticket id, in one transaction
+ * with a "department_changed" event (source "triage") and the suggestion marked
+ * applied. Returns 0 (out = the ticket after), FD_EFORBIDDEN (not staff), FD_ENOTFOUND
+ * (no such ticket visible, or no suggestion), FD_ECONFLICT (closed ticket, no department
+ * suggested, or already in that department), FD_EDB.
+ */
+int triage_ticket_apply(struct db *db, const struct auth_actor *a, int64_t id,
+                        struct ticket_rec *out, struct fd_error *err);
+
+/*
+ * Trains and stores the models: the department model from every solved or closed
+ * ticket (subject + the requester's first message) when there are at least two
+ * departments among them, and the intent model from intents_csv (text,label rows) when
+ * given. Writes each model file under data_dir/triage and its row plus a
+ * "triage_model_trained" event in one transaction. report (may be NULL) receives
+ * one line per model. Returns 0, FD_EINVAL (nothing to train on; err says why),
+ * FD_EIO/FD_EPARSE (the CSV), FD_ENOMEM, FD_EDB.
+ */
+int triage_train(struct db *db, const char *data_dir, const char *intents_csv, void *report,
+                 struct fd_error *err);
+
 #endif
