@@ -11,6 +11,7 @@ import {
 } from './ui.js';
 import { canEditKb, kbListView, kbEditView } from './kb_editor.js';
 import { initAgentChat, stopAgentChat, chatsView, updateNavCount } from './agent-chat.js';
+import { triagePanel } from './agent-triage.js';
 
 const main = document.getElementById('main');
 const bar = document.getElementById('topbar');
@@ -538,6 +539,7 @@ async function ticketView(ref) {
           h('p', { class: 'requester' }, h('strong', { text: req.name || '—' }), h('br'),
             h('span', { class: 'muted break', text: req.email || '' }))),
         h('section', { class: 'card' }, h('h2', { class: 'h3', text: 'Properties' }), propertiesForm(t, rerenderFn)),
+        triagePanel(t, deptName, () => rerenderFn()),
         h('section', { class: 'card' },
           h('h2', { class: 'h3', text: 'Exchange details' }),
           ex || h('p', { class: 'muted', text: 'No UID, asset or transaction given.' })),
