@@ -90,6 +90,13 @@ int main(int argc, char **argv)
             p.char_min = (int)v;
         else if (strcmp(a, "--char-max") == 0 && next && !(bad = num(argv[++i], 0, 8, &v)))
             p.char_max = (int)v;
+        else if (strcmp(a, "--word-weight") == 0 && next && !(bad = num(argv[++i], 0.01, 100, &v)))
+            p.word_weight = (float)v;
+        else if (strcmp(a, "--bigram-weight") == 0 && next &&
+                 !(bad = num(argv[++i], 0.01, 100, &v)))
+            p.bigram_weight = (float)v;
+        else if (strcmp(a, "--cross-chars") == 0)
+            p.cross_chars = 1;
         else if (strcmp(a, "--no-bigrams") == 0)
             p.word_bigrams = 0;
         else if (strcmp(a, "--no-calibrate") == 0)
@@ -98,7 +105,8 @@ int main(int argc, char **argv)
             fprintf(stderr,
                     "usage: triage_quality [--train FILE.csv] [--test FILE.csv] [--holdout PCT]\n"
                     "       [--dim-bits N] [--epochs N] [--lr X] [--l2 X] [--char-min N]\n"
-                    "       [--char-max N] [--no-bigrams] [--no-calibrate]\n");
+                    "       [--char-max N] [--no-bigrams] [--no-calibrate] [--word-weight X]\n"
+                    "       [--bigram-weight X] [--cross-chars]\n");
             return strcmp(a, "--help") == 0 ? 0 : 2;
         }
         if (bad) {

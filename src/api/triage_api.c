@@ -121,7 +121,7 @@ static void apply(struct http_req *req, struct http_resp *resp)
     if (rc)
         api_fail(resp, rc, &err);
     else
-        http_resp_json(resp, 200, api_ticket_json(t));
+        http_resp_json(resp, 200, json_pack("{s:o}", "ticket", api_ticket_json(t)));
     free(t);
 }
 

@@ -36,6 +36,9 @@ void triage_params_default(struct triage_params *p)
     p->char_min = 2;
     p->char_max = 5;
     p->word_bigrams = 1;
+    p->word_weight = 1;
+    p->bigram_weight = 1;
+    p->cross_chars = 0;
     p->calibrate = 1;
     p->seed = 0x5eed7a1a6eULL;
 }
@@ -109,7 +112,7 @@ struct fvec {
     size_t n, cap;
 };
 
-static int fvec_add(struct fvec *v, uint32_t index)
+static int fvec_add(struct fvec *v, uint32_t index, float weight)
 {
     if (v->n == v->cap) {
         size_t cap = v->cap ? v->cap * 2 : 256;
@@ -120,7 +123,7 @@ static int fvec_add(struct fvec *v, uint32_t index)
         v->cap = cap;
     }
     v->f[v->n].index = index;
-    v->f[v->n].value = 1;
+    v->f[v->n].value = weight;
     v->n++;
     return 0;
 }
@@ -159,16 +162,17 @@ int triage_features(const char *text, const struct triage_params *p, struct tria
     char pad[TRIAGE_TEXT_MAX + 3];
     for (size_t k = 0; k < nw; k++) {
         size_t wl = we[k] - ws[k];
-        if ((rc = fvec_add(&v, bucket(fnv(SEED_WORD, norm + ws[k], wl), p->dim_bits))))
+        if ((rc = fvec_add(&v, bucket(fnv(SEED_WORD, norm + ws[k], wl), p->dim_bits),
+                           p->word_weight)))
             goto out;
         if (p->word_bigrams && k + 1 < nw) {
             uint64_t h = fnv(SEED_BIGRAM, norm + ws[k], wl);
             h = fnv(h, " ", 1);
             h = fnv(h, norm + ws[k + 1], we[k + 1] - ws[k + 1]);
-            if ((rc = fvec_add(&v, bucket(h, p->dim_bits))))
+            if ((rc = fvec_add(&v, bucket(h, p->dim_bits), p->bigram_weight)))
                 goto out;
         }
-        if (p->char_max > 0) {
+        if (p->char_max > 0 && !p->cross_chars) {
             /* "<word>"; the whole padded word is the unigram already. */
             pad[0] = '<';
             memcpy(pad + 1, norm + ws[k], wl);
@@ -183,9 +187,26 @@ int triage_features(const char *text, const struct triage_params *p, struct tria
                     if (((unsigned char)pad[s] & 0xc0) == 0x80)
                         continue;
                     uint64_t h = fnv(SEED_CHAR + gl, pad + s, gl);
-                    if ((rc = fvec_add(&v, bucket(h, p->dim_bits))))
+                    if ((rc = fvec_add(&v, bucket(h, p->dim_bits), 1)))
                         goto out;
                 }
+            }
+        }
+    }
+    if (p->char_max > 0 && p->cross_chars && len > 0) {
+        /* Char n-grams over " text " as a whole: they also span word boundaries. */
+        pad[0] = ' ';
+        memcpy(pad + 1, norm, len);
+        pad[len + 1] = ' ';
+        size_t pl = len + 2;
+        for (int g = p->char_min; g <= p->char_max; g++) {
+            size_t gl = (size_t)g;
+            for (size_t s = 0; s + gl <= pl; s++) {
+                if (((unsigned char)pad[s] & 0xc0) == 0x80)
+                    continue;
+                uint64_t h = fnv(SEED_CHAR + gl, pad + s, gl);
+                if ((rc = fvec_add(&v, bucket(h, p->dim_bits), 1)))
+                    goto out;
             }
         }
     }
@@ -197,8 +218,9 @@ int triage_features(const char *text, const struct triage_params *p, struct tria
             size_t j = i;
             while (j < v.n && v.f[j].index == v.f[i].index)
                 j++;
+            float weight = v.f[i].value; /* of the first; kinds rarely collide */
             v.f[n].index = v.f[i].index;
-            v.f[n].value = 1.0f + logf((float)(j - i));
+            v.f[n].value = weight * (1.0f + logf((float)(j - i)));
             n++;
             i = j;
         }
@@ -572,6 +594,9 @@ int triage_model_save(const struct triage_model *m, struct buf *out)
     rc = rc ? rc : put_u32(out, (uint32_t)m->p.char_min);
     rc = rc ? rc : put_u32(out, (uint32_t)m->p.char_max);
     rc = rc ? rc : put_u32(out, (uint32_t)m->p.word_bigrams);
+    rc = rc ? rc : put_u32(out, (uint32_t)m->p.cross_chars);
+    rc = rc ? rc : put_f32(out, m->p.word_weight);
+    rc = rc ? rc : put_f32(out, m->p.bigram_weight);
     rc = rc ? rc : put_u32(out, (uint32_t)K);
     rc = rc ? rc : put_f32(out, m->temperature);
     for (int k = 0; k < K && !rc; k++) {
@@ -637,14 +662,15 @@ int triage_model_load(const void *data, size_t len, struct triage_model **out)
 {
     struct reader r = {data, len};
     struct triage_params p;
-    uint32_t version, bits, cmin, cmax, bigrams, K, rows;
-    float temperature;
+    uint32_t version, bits, cmin, cmax, bigrams, cross, K, rows;
+    float temperature, word_weight, bigram_weight;
     if (len < 8 || memcmp(data, MODEL_MAGIC, 8) != 0)
         return FD_EPARSE;
     r.p += 8;
     r.left -= 8;
     if (get_u32(&r, &version) || version != MODEL_VERSION || get_u32(&r, &bits) ||
-        get_u32(&r, &cmin) || get_u32(&r, &cmax) || get_u32(&r, &bigrams) || get_u32(&r, &K) ||
+        get_u32(&r, &cmin) || get_u32(&r, &cmax) || get_u32(&r, &bigrams) || get_u32(&r, &cross) ||
+        get_f32(&r, &word_weight) || get_f32(&r, &bigram_weight) || get_u32(&r, &K) ||
         get_f32(&r, &temperature))
         return FD_EPARSE;
     triage_params_default(&p);
@@ -652,6 +678,9 @@ int triage_model_load(const void *data, size_t len, struct triage_model **out)
     p.char_min = (int)cmin;
     p.char_max = (int)cmax;
     p.word_bigrams = bigrams != 0;
+    p.cross_chars = cross != 0;
+    p.word_weight = word_weight;
+    p.bigram_weight = bigram_weight;
     if (!params_ok(&p) || K < 1 || K > TRIAGE_LABELS_MAX || !(temperature > 0))
         return FD_EPARSE;
     struct triage_model *m = model_alloc(&p, (int)K);

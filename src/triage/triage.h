@@ -34,6 +34,9 @@ struct triage_params {
     float l2;               /* L2 regularisation per update */
     int char_min, char_max; /* char n-gram lengths, 0 = no char n-grams */
     int word_bigrams;       /* 1 = add word bigrams */
+    float word_weight;      /* weight of a word unigram relative to a char n-gram */
+    float bigram_weight;    /* weight of a word bigram relative to a char n-gram */
+    int cross_chars;        /* 1 = char n-grams over the whole text, across words */
     int calibrate;          /* 1 = fit a temperature on a held-out tenth */
     uint64_t seed;
 };
