@@ -95,6 +95,8 @@ int main(int argc, char **argv)
         else if (strcmp(a, "--bigram-weight") == 0 && next &&
                  !(bad = num(argv[++i], 0.01, 100, &v)))
             p.bigram_weight = (float)v;
+        else if (strcmp(a, "--average") == 0)
+            p.average = 1;
         else if (strcmp(a, "--cross-chars") == 0)
             p.cross_chars = 1;
         else if (strcmp(a, "--no-bigrams") == 0)
@@ -106,7 +108,7 @@ int main(int argc, char **argv)
                     "usage: triage_quality [--train FILE.csv] [--test FILE.csv] [--holdout PCT]\n"
                     "       [--dim-bits N] [--epochs N] [--lr X] [--l2 X] [--char-min N]\n"
                     "       [--char-max N] [--no-bigrams] [--no-calibrate] [--word-weight X]\n"
-                    "       [--bigram-weight X] [--cross-chars]\n");
+                    "       [--bigram-weight X] [--cross-chars] [--average]\n");
             return strcmp(a, "--help") == 0 ? 0 : 2;
         }
         if (bad) {

@@ -31,14 +31,15 @@ void triage_params_default(struct triage_params *p)
     memset(p, 0, sizeof(*p));
     p->dim_bits = 18;
     p->epochs = 12;
-    p->lr = 0.4f;
-    p->l2 = 1e-6f;
+    p->lr = 0.2f;
+    p->l2 = 1e-5f;
     p->char_min = 2;
     p->char_max = 5;
     p->word_bigrams = 1;
-    p->word_weight = 1;
+    p->word_weight = 2;
     p->bigram_weight = 1;
     p->cross_chars = 0;
+    p->average = 0;
     p->calibrate = 1;
     p->seed = 0x5eed7a1a6eULL;
 }
@@ -383,14 +384,20 @@ static void shuffle(size_t *idx, size_t n, uint64_t *rng)
 /* Trains m's weights (zeroed) on samples idx[0..n). Returns 0 or FD_ENOMEM. */
 static int fit(struct triage_model *m, const struct sample *s, const size_t *order, size_t n)
 {
-    int K = m->nlabels;
+    int K = m->nlabels, avg = m->p.average;
     size_t dim = (size_t)1 << m->p.dim_bits;
     float *gw = calloc(dim * (size_t)K, sizeof(*gw));
     float *gb = calloc((size_t)K, sizeof(*gb));
+    /* Averaging (Polyak) without touching every weight per step: with c the step count,
+     * u accumulates c * delta, and the average of w over the steps is w - u / c. */
+    float *uw = avg ? calloc(dim * (size_t)K, sizeof(*uw)) : NULL;
+    float *ub = avg ? calloc((size_t)K, sizeof(*ub)) : NULL;
     size_t *idx = malloc((n ? n : 1) * sizeof(*idx));
-    if (!gw || !gb || !idx) {
+    if (!gw || !gb || !idx || (avg && (!uw || !ub))) {
         free(gw);
         free(gb);
+        free(uw);
+        free(ub);
         free(idx);
         return FD_ENOMEM;
     }
@@ -398,9 +405,10 @@ static int fit(struct triage_model *m, const struct sample *s, const size_t *ord
     uint64_t rng = m->p.seed ? m->p.seed : 1;
     float z[TRIAGE_LABELS_MAX], pr[TRIAGE_LABELS_MAX];
     const float eps = 1e-8f, lr = m->p.lr, l2 = m->p.l2;
+    float c = 1;
     for (int e = 0; e < m->p.epochs; e++) {
         shuffle(idx, n, &rng);
-        for (size_t t = 0; t < n; t++) {
+        for (size_t t = 0; t < n; t++, c += 1) {
             const struct sample *x = &s[idx[t]];
             logits(m, x->f, x->nf, z);
             softmax(z, K, 1, pr);
@@ -408,7 +416,10 @@ static int fit(struct triage_model *m, const struct sample *s, const size_t *ord
             for (int k = 0; k < K; k++) {
                 float g = pr[k];
                 gb[k] += g * g;
-                m->b[k] -= lr * g / (sqrtf(gb[k]) + eps);
+                float d = lr * g / (sqrtf(gb[k]) + eps);
+                m->b[k] -= d;
+                if (avg)
+                    ub[k] -= c * d;
             }
             for (size_t j = 0; j < x->nf; j++) {
                 size_t base = (size_t)x->f[j].index * (size_t)K;
@@ -417,13 +428,24 @@ static int fit(struct triage_model *m, const struct sample *s, const size_t *ord
                 for (int k = 0; k < K; k++) {
                     float g = pr[k] * v + l2 * w[k];
                     G[k] += g * g;
-                    w[k] -= lr * g / (sqrtf(G[k]) + eps);
+                    float d = lr * g / (sqrtf(G[k]) + eps);
+                    w[k] -= d;
+                    if (avg)
+                        uw[base + (size_t)k] -= c * d;
                 }
             }
         }
     }
+    if (avg) {
+        for (size_t i = 0; i < dim * (size_t)K; i++)
+            m->w[i] -= uw[i] / c;
+        for (int k = 0; k < K; k++)
+            m->b[k] -= ub[k] / c;
+    }
     free(gw);
     free(gb);
+    free(uw);
+    free(ub);
     free(idx);
     return 0;
 }

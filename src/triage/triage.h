@@ -37,6 +37,7 @@ struct triage_params {
     float word_weight;      /* weight of a word unigram relative to a char n-gram */
     float bigram_weight;    /* weight of a word bigram relative to a char n-gram */
     int cross_chars;        /* 1 = char n-grams over the whole text, across words */
+    int average;            /* 1 = keep the average of the weights over all steps */
     int calibrate;          /* 1 = fit a temperature on a held-out tenth */
     uint64_t seed;
 };

@@ -154,6 +154,36 @@ Test(triage, separable_data_reaches_100_percent)
     triage_model_free(m);
 }
 
+Test(triage, averaged_and_cross_word_variants_also_separate)
+{
+    struct triage_example ex[120];
+    char buf[120][96];
+    size_t n = synthetic(ex, buf, 40);
+    struct triage_params p = small_params();
+    p.average = 1;
+    p.cross_chars = 1;
+    p.bigram_weight = 0.5f;
+    struct triage_model *m = NULL;
+    cr_assert_eq(triage_model_train(ex, n, &p, &m), 0);
+    float probs[3];
+    for (size_t i = 0; i < n; i++)
+        cr_assert_str_eq(triage_model_label(m, triage_model_classify(m, ex[i].text, probs)),
+                         ex[i].label, "%s", ex[i].text);
+    /* The options travel with the saved model: a loaded copy computes the same features. */
+    struct buf s;
+    buf_init(&s, 0);
+    cr_assert_eq(triage_model_save(m, &s), 0);
+    struct triage_model *l = NULL;
+    cr_assert_eq(triage_model_load(s.ptr, s.len, &l), 0);
+    float pl[3];
+    triage_model_classify(m, "wallet txid order", probs);
+    triage_model_classify(l, "wallet txid order", pl);
+    cr_assert_eq(memcmp(probs, pl, sizeof(pl)), 0);
+    buf_release(&s);
+    triage_model_free(l);
+    triage_model_free(m);
+}
+
 Test(triage, probabilities_sum_to_one_and_top_is_sorted)
 {
     struct triage_example ex[120];
