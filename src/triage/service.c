@@ -368,10 +368,6 @@ static int train_store(struct db *db, const char *data_dir, int kind, const stru
 {
     struct triage_params p;
     triage_params_default(&p);
-    if (kind == KIND_DEPARTMENT)
-        p.dim_bits = 16; /* a handful of classes: a small model is plenty */
-    else
-        p.dim_bits = 17;
     struct triage_model *m = NULL;
     struct buf saved;
     buf_init(&saved, 0);
