@@ -29,6 +29,27 @@ static int cmp_i64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+struct sample {
+    FILE *out;
+    long every, k;
+};
+
+/* Writes every k-th row, quoted (RFC 4180). */
+static int sample_row(void *ctx, const char *text, const char *label)
+{
+    struct sample *s = ctx;
+    if (s->k++ % s->every != 0)
+        return 0;
+    fputc('"', s->out);
+    for (const char *p = text; *p; p++) {
+        if (*p == '"')
+            fputc('"', s->out);
+        fputc(*p, s->out);
+    }
+    fprintf(s->out, "\",%s\n", label);
+    return 0;
+}
+
 static void die(const char *what, int rc, const struct fd_error *err)
 {
     fprintf(stderr, "triage_hook: %s: %s %s\n", what, fd_strerror(rc), err ? err->message : "");
@@ -106,18 +127,17 @@ int main(int argc, char **argv)
                 (rc = tickets_update(db, &sup, t.id, &p, &t, &err)))
                 die("ticket", rc, &err);
         }
-    /* The header and every K-th line of the intent file (one text per line there). */
+    /* Every K-th row of the intent file, rewritten as CSV (texts may hold newlines). */
     char sub[1200];
     snprintf(sub, sizeof(sub), "%s/intents.csv", dir);
-    FILE *in = fopen(intents, "r"), *out = fopen(sub, "w");
-    if (!in || !out)
-        die(intents, FD_EIO, NULL);
-    char line[4096];
-    for (long k = 0; fgets(line, sizeof(line), in); k++)
-        if (k == 0 || k % every == 0)
-            fputs(line, out);
-    fclose(in);
-    fclose(out);
+    struct sample smp = {fopen(sub, "w"), every, 0};
+    if (!smp.out)
+        die(sub, FD_EIO, NULL);
+    fputs("text,category\n", smp.out);
+    long bad_line = 0;
+    if ((rc = triage_csv_read(intents, sample_row, &smp, &bad_line)))
+        die(intents, rc, NULL);
+    fclose(smp.out);
     int64_t t0 = fd_mono_us();
     if ((rc = triage_train(db, dir, sub, stdout, &err)))
         die("train", rc, &err);
