@@ -139,7 +139,7 @@ int main(int argc, char **argv)
         die(intents, rc, NULL);
     fclose(smp.out);
     int64_t t0 = fd_mono_us();
-    if ((rc = triage_train(db, dir, sub, stdout, &err)))
+    if ((rc = triage_train(db, dir, sub, 0.85, stdout, &err)))
         die("train", rc, &err);
     printf("  (training both: %.1f s)\n", (double)(fd_mono_us() - t0) / 1e6);
 

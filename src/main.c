@@ -805,7 +805,8 @@ static int cmd_triage(int argc, char **argv)
         return 1;
     struct db *db = store_acquire(s);
     struct fd_error err = {0};
-    int rc = triage_train(db, c.cfg.data_dir, intents, stdout, &err);
+    int rc = triage_train(db, c.cfg.data_dir, intents, strtod(c.cfg.triage_auto_confidence, NULL),
+                          stdout, &err);
     if (rc)
         fprintf(stderr, "frontdesk triage train: %s\n",
                 err.message[0] ? err.message : fd_strerror(rc));

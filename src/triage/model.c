@@ -15,7 +15,6 @@
 #define MODEL_MAGIC "FDTRIAGE"
 #define MODEL_VERSION 1u
 #define WORDS_MAX 1024 /* words of one text looked at */
-#define CALIBRATE_MIN 30
 
 struct triage_model {
     struct triage_params p;
@@ -24,6 +23,11 @@ struct triage_model {
     float temperature;
     float *w; /* [dim][nlabels]: the weights of one feature are contiguous */
     float *b; /* [nlabels] */
+    /* The calibration pass's held-out examples: top probability and whether that class
+     * was right. Only for reports after training; not saved. */
+    float *held_p;
+    unsigned char *held_ok;
+    size_t nheld;
 };
 
 void triage_params_default(struct triage_params *p)
@@ -318,6 +322,20 @@ const char *triage_model_label(const struct triage_model *m, int i)
     return i >= 0 && i < m->nlabels ? m->labels[i] : NULL;
 }
 
+void triage_model_heldout(const struct triage_model *m, double threshold,
+                          struct triage_heldout *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->n = m->nheld;
+    for (size_t i = 0; i < m->nheld; i++) {
+        out->correct += m->held_ok[i];
+        if ((double)m->held_p[i] >= threshold) {
+            out->above++;
+            out->above_correct += m->held_ok[i];
+        }
+    }
+}
+
 float triage_model_temperature(const struct triage_model *m)
 {
     return m->temperature;
@@ -330,6 +348,8 @@ void triage_model_free(struct triage_model *m)
     free(m->labels);
     free(m->w);
     free(m->b);
+    free(m->held_p);
+    free(m->held_ok);
     free(m);
 }
 
@@ -542,8 +562,8 @@ int triage_model_train(const struct triage_example *ex, size_t n, const struct t
     memcpy(m->labels, labels, (size_t)nlabels * sizeof(*labels));
     float temperature = 1;
     /* A temperature fitted on a handful of examples is noise (and overconfident):
-     * calibrate only with at least CALIBRATE_MIN held-out examples. */
-    if (p->calibrate && n >= 10 * CALIBRATE_MIN && nlabels > 1) {
+     * calibrate only with enough of them (a tenth is held out). */
+    if (p->calibrate && n >= TRIAGE_CALIBRATE_MIN && nlabels > 1) {
         /* Every tenth example of each class (in input order) is held out. */
         size_t *train = malloc(n * sizeof(*train)), *held = malloc(n * sizeof(*held));
         int *seen = calloc((size_t)nlabels, sizeof(*seen));
@@ -562,8 +582,21 @@ int triage_model_train(const struct triage_example *ex, size_t n, const struct t
                 train[nt++] = i;
         }
         rc = fit(m, s, train, nt);
-        if (rc == 0 && nh > 0)
+        if (rc == 0 && nh > 0) {
             temperature = fit_temperature(m, s, held, nh);
+            m->held_p = malloc(nh * sizeof(*m->held_p));
+            m->held_ok = malloc(nh);
+            if (!m->held_p || !m->held_ok)
+                rc = FD_ENOMEM;
+            float z[TRIAGE_LABELS_MAX], pr[TRIAGE_LABELS_MAX];
+            for (size_t i = 0; i < nh && rc == 0; i++) {
+                logits(m, s[held[i]].f, s[held[i]].nf, z);
+                int g = softmax(z, nlabels, temperature, pr);
+                m->held_p[i] = pr[g];
+                m->held_ok[i] = g == s[held[i]].y;
+            }
+            m->nheld = rc ? 0 : nh;
+        }
         free(train);
         free(held);
         free(seen);

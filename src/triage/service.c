@@ -364,7 +364,7 @@ static int distinct_labels(const struct examples *e)
 
 /* Trains one kind, stores its file and row (with an event) in one transaction. */
 static int train_store(struct db *db, const char *data_dir, int kind, const struct examples *e,
-                       const char *source, FILE *report)
+                       const char *source, double threshold, FILE *report)
 {
     struct triage_params p;
     triage_params_default(&p);
@@ -389,9 +389,17 @@ static int train_store(struct db *db, const char *data_dir, int kind, const stru
     r.labels = triage_model_nlabels(m);
     r.examples = (int64_t)e->n;
     r.created_at = fd_now_ms();
+    struct triage_heldout h;
+    triage_model_heldout(m, threshold, &h);
     json_t *info =
         json_pack("{s:s, s:i, s:I, s:f}", "source", source, "dim_bits", (int)p.dim_bits, "train_ms",
                   (json_int_t)ms, "temperature", (double)triage_model_temperature(m));
+    if (h.n)
+        json_object_set_new(info, "heldout",
+                            json_pack("{s:I, s:I, s:f, s:I, s:I}", "n", (json_int_t)h.n, "correct",
+                                      (json_int_t)h.correct, "threshold", threshold, "above",
+                                      (json_int_t)h.above, "above_correct",
+                                      (json_int_t)h.above_correct));
     char *s = json_dumps(info, JSON_COMPACT);
     json_decref(info);
     if (!s) {
@@ -414,20 +422,31 @@ static int train_store(struct db *db, const char *data_dir, int kind, const stru
         db_rollback(db);
         goto out;
     }
-    if (report)
+    if (report) {
         fprintf(report,
                 "triage: %s model version %lld: %zu examples, %d labels, %.2f MB, trained in "
                 "%lld ms (temperature %.3f)\n",
                 r.kind, (long long)r.version, e->n, triage_model_nlabels(m),
                 (double)saved.len / 1e6, (long long)ms, (double)triage_model_temperature(m));
+        if (h.n)
+            fprintf(report,
+                    "triage:   held-out tenth: %.1f %% right of %zu; at p >= %.2f: %.1f %% of "
+                    "them, %.1f %% right\n",
+                    100.0 * (double)h.correct / (double)h.n, h.n, threshold,
+                    100.0 * (double)h.above / (double)h.n,
+                    h.above ? 100.0 * (double)h.above_correct / (double)h.above : 0.0);
+        else
+            fprintf(report, "triage:   (under %d examples: no held-out check, no calibration)\n",
+                    TRIAGE_CALIBRATE_MIN);
+    }
 out:
     buf_release(&saved);
     triage_model_free(m);
     return rc;
 }
 
-int triage_train(struct db *db, const char *data_dir, const char *intents_csv, void *report,
-                 struct fd_error *err)
+int triage_train(struct db *db, const char *data_dir, const char *intents_csv, double threshold,
+                 void *report, struct fd_error *err)
 {
     FILE *out = report;
     struct examples dept = {0}, intent = {0};
@@ -439,7 +458,7 @@ int triage_train(struct db *db, const char *data_dir, const char *intents_csv, v
     if (rc)
         goto out;
     if (distinct_labels(&dept) >= 2) {
-        if ((rc = train_store(db, data_dir, KIND_DEPARTMENT, &dept, "tickets", out)))
+        if ((rc = train_store(db, data_dir, KIND_DEPARTMENT, &dept, "tickets", threshold, out)))
             goto out;
         trained++;
     } else if (out) {
@@ -460,7 +479,7 @@ int triage_train(struct db *db, const char *data_dir, const char *intents_csv, v
             rc = fd_fail(err, FD_EINVAL, "intents", "%s has no rows", intents_csv);
             goto out;
         }
-        if ((rc = train_store(db, data_dir, KIND_INTENT, &intent, "csv", out)))
+        if ((rc = train_store(db, data_dir, KIND_INTENT, &intent, "csv", threshold, out)))
             goto out;
         trained++;
     }

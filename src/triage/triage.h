@@ -23,9 +23,10 @@
 struct buf;
 struct triage_model;
 
-#define TRIAGE_LABEL_MAX 64   /* bytes of a label, NUL excluded */
-#define TRIAGE_LABELS_MAX 512 /* classes in one model */
-#define TRIAGE_TEXT_MAX 8192  /* bytes of text looked at; the rest is ignored */
+#define TRIAGE_LABEL_MAX 64      /* bytes of a label, NUL excluded */
+#define TRIAGE_LABELS_MAX 512    /* classes in one model */
+#define TRIAGE_TEXT_MAX 8192     /* bytes of text looked at; the rest is ignored */
+#define TRIAGE_CALIBRATE_MIN 300 /* examples needed for the calibration pass */
 
 struct triage_params {
     unsigned dim_bits;      /* 2^dim_bits hash buckets (10..22) */
@@ -66,6 +67,16 @@ int triage_model_nlabels(const struct triage_model *m);
 const char *triage_model_label(const struct triage_model *m, int i);
 /* The calibration temperature (1 when not calibrated). */
 float triage_model_temperature(const struct triage_model *m);
+
+/* How the model trained on nine tenths did on the held-out tenth of the calibration pass
+ * (after calibration): all of them, and those whose top probability reached threshold.
+ * n = 0 when no calibration pass ran (or for a loaded model: this is not saved). */
+struct triage_heldout {
+    size_t n, correct;
+    size_t above, above_correct;
+};
+void triage_model_heldout(const struct triage_model *m, double threshold,
+                          struct triage_heldout *out);
 
 /*
  * Probabilities of every class for text (NUL-terminated, at most TRIAGE_TEXT_MAX bytes
@@ -174,10 +185,11 @@ int triage_ticket_apply(struct db *db, const struct auth_actor *a, int64_t id,
  * departments among them, and the intent model from intents_csv (text,label rows) when
  * given. Writes each model file under data_dir/triage and its row plus a
  * "triage_model_trained" event in one transaction. report (may be NULL) receives
- * one line per model. Returns 0, FD_EINVAL (nothing to train on; err says why),
- * FD_EIO/FD_EPARSE (the CSV), FD_ENOMEM, FD_EDB.
+ * one line per model, with its held-out accuracy and how many held-out texts reach
+ * threshold (triage_auto_confidence) and how many of those are right. Returns 0, FD_EINVAL (nothing
+ * to train on; err says why), FD_EIO/FD_EPARSE (the CSV), FD_ENOMEM, FD_EDB.
  */
-int triage_train(struct db *db, const char *data_dir, const char *intents_csv, void *report,
-                 struct fd_error *err);
+int triage_train(struct db *db, const char *data_dir, const char *intents_csv, double threshold,
+                 void *report, struct fd_error *err);
 
 #endif

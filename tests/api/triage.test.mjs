@@ -94,6 +94,7 @@ test('train on resolved tickets + an intent CSV; a running server picks the mode
   const out = cli(['triage', 'train', '--data-dir', dataDir, '--intents', csv]);
   assert.match(out, /department model version 1: 30 examples, 3 labels/);
   assert.match(out, /intent model version 1: 48 examples, 3 labels/);
+  assert.match(out, /under 300 examples: no held-out check, no calibration/);
 
   const m = await sup.get('/api/v1/triage/models');
   assert.equal(m.status, 200, m.text);

@@ -138,6 +138,9 @@ Test(triage, separable_data_reaches_100_percent)
     struct triage_model *m = NULL;
     cr_assert_eq(triage_model_train(ex, n, &p, &m), 0);
     cr_assert_eq(triage_model_nlabels(m), 3);
+    struct triage_heldout h;
+    triage_model_heldout(m, 0, &h);
+    cr_assert_eq(h.n, 0, "120 examples: no calibration pass");
     cr_assert_str_eq(triage_model_label(m, 0), "deposits", "labels in order of appearance");
     cr_assert_str_eq(triage_model_label(m, 2), "kyc");
     cr_assert_null(triage_model_label(m, 3));
@@ -261,11 +264,21 @@ Test(triage, save_load_round_trip_identical_predictions)
     struct triage_model *m = NULL, *l = NULL;
     cr_assert_eq(triage_model_train(ex, n, &p, &m), 0);
     cr_assert_neq(triage_model_temperature(m), 1.0f, "a temperature was fitted");
+    /* The held-out tenth (10 of each class's 100) was classified, all right. */
+    struct triage_heldout h;
+    triage_model_heldout(m, 0, &h);
+    cr_assert_eq(h.n, 30);
+    cr_assert_eq(h.correct, 30);
+    cr_assert_eq(h.above, 30);
+    triage_model_heldout(m, 1.01, &h);
+    cr_assert_eq(h.above, 0, "no probability exceeds 1");
     struct buf s;
     save(m, &s);
     cr_assert_eq(triage_model_load(s.ptr, s.len, &l), 0);
     cr_assert_eq(triage_model_nlabels(l), 3);
     cr_assert_eq(triage_model_temperature(l), triage_model_temperature(m));
+    triage_model_heldout(l, 0, &h);
+    cr_assert_eq(h.n, 0, "held-out figures are not saved");
     for (int k = 0; k < 3; k++)
         cr_assert_str_eq(triage_model_label(l, k), triage_model_label(m, k));
     const char *texts[] = {"txid wallet", "", "order passport deposit", "ünïcode wallet"};
@@ -399,7 +412,7 @@ Test(triage, service_hook_applies_suggests_and_agent_applies)
     cr_assert_eq(store_triage_suggestion_get(f.db, t.id, &r), FD_ENOTFOUND);
 
     FILE *report = tmpfile();
-    cr_assert_eq(triage_train(f.db, f.dir, NULL, report, &err), 0, "%s", err.message);
+    cr_assert_eq(triage_train(f.db, f.dir, NULL, 0.85, report, &err), 0, "%s", err.message);
     fclose(report);
     struct triage_model_rec mr;
     cr_assert_eq(store_triage_model_latest(f.db, "department", &mr), 0);
