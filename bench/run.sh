@@ -93,6 +93,22 @@ build/bench/kb_search --articles "${BENCH_KB_ARTICLES:-100000}" --queries 1000 -
 echo
 build/bench/kb_quality | grep -v '^RESULT '
 
+# ---- learned triage (bench/triage_quality.c by bench/triage_quality.mk, bench/triage_hook.c) --
+# Trains the intent classifier on Banking77 and scores it on a stratified held-out 20 %.
+# Skipped without the corpus (FD_BANKING77 names train.csv).
+echo
+b77="${FD_BANKING77:-$root/../shared/corpora/banking77/train.csv}"
+if [[ -f "$b77" ]]; then
+    make --no-print-directory -f Makefile -f bench/triage_quality.mk build/bench/triage_quality
+    build/bench/triage_quality --train "$b77" | grep -v '^RESULT '
+    # What the hook adds to ticket creation, in process (bench/triage_hook.c).
+    make --no-print-directory -f Makefile -f bench/kb_search.mk build/bench/triage_hook
+    echo
+    build/bench/triage_hook --intents "$b77" --tmp "$work" | grep -v '^RESULT '
+else
+    echo "triage quality: skipped, no corpus at $b77 (set FD_BANKING77)"
+fi
+
 # ---- mail intake (bench/mail_ingest.sh, bench/mail_ingest.c) -------------------------------
 # The email corpus (1,047 messages + ~100 threaded replies) through `frontdesk mailgate`,
 # one process per message against its own server on 127.0.0.1, then in process via

@@ -26,6 +26,7 @@
 
 #include <curl/curl.h>
 #include "store/store.h"
+#include "triage/triage.h"
 
 #include <getopt.h>
 #include <signal.h>
@@ -51,6 +52,7 @@ static void usage(FILE *f)
             "  mailgate  deliver one email from an MTA (stdin) to the running server\n"
             "  token     create an API token (e.g. for the mailgate)\n"
             "  dkim      generate a DKIM key and print its DNS record\n"
+            "  triage    train the ticket classifier (departments, intents)\n"
             "  config    print every setting with its value and environment variable\n\n"
             "Run 'frontdesk <command> --help' for a command's options.\n"
             "Common options: --config FILE, --data-dir DIR (env FRONTDESK_DATA_DIR).\n",
@@ -402,6 +404,7 @@ static int cmd_serve(int argc, char **argv)
         store_release(store, db);
     }
     api_register((size_t)c.cfg.attachment_max, (size_t)c.cfg.mail_max);
+    triage_service_start(c.cfg.data_dir, strtod(c.cfg.triage_auto_confidence, NULL));
     http_set_metrics_fn(metrics_fn);
     if (dkim_setup(&c.cfg)) {
         store_close(store);
@@ -816,6 +819,71 @@ static int cmd_kb(int argc, char **argv)
     return rc;
 }
 
+/* ---- triage ------------------------------------------------------------------- */
+
+static int cmd_triage(int argc, char **argv)
+{
+    static const char *help =
+        "Usage: frontdesk triage train [--intents FILE.csv] [options]\n\n"
+        "Trains the ticket classifier (docs/triage.md) and stores the models; a running\n"
+        "server uses them for the next ticket, without a restart.\n"
+        "  department model: from every solved or closed ticket (subject + the\n"
+        "                    customer's first message -> its department)\n"
+        "  --intents FILE    intent model from a CSV with a header and text,label rows\n"
+        "                    (e.g. ../shared/corpora/banking77/train.csv)\n\n"
+        "Common: --data-dir DIR, --config FILE.\n";
+    if (argc < 2 || strcmp(argv[1], "train") != 0) {
+        int h = argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0);
+        fputs(help, h ? stdout : stderr);
+        return h ? 0 : 2;
+    }
+    enum { OPT_INTENTS = 2000 };
+    static const struct option opts[] = {{"intents", required_argument, 0, OPT_INTENTS},
+                                         {"data-dir", required_argument, 0, OPT_DATA_DIR},
+                                         {"config", required_argument, 0, OPT_CONFIG},
+                                         {"help", no_argument, 0, OPT_HELP},
+                                         {0, 0, 0, 0}};
+    struct common c;
+    if (load_config(&c, argc, argv))
+        return 2;
+    const char *intents = NULL;
+    int ch;
+    optind = 2;
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (ch == OPT_HELP) {
+            fputs(help, stdout);
+            return 0;
+        }
+        if (ch == OPT_INTENTS) {
+            intents = optarg;
+            continue;
+        }
+        if (ch == OPT_CONFIG)
+            continue;
+        if (parse_common(&c, ch, optarg) != 0)
+            return 2;
+    }
+    if (optind < argc) {
+        fprintf(stderr, "frontdesk triage train: unexpected argument \"%s\"\n", argv[optind]);
+        return 2;
+    }
+    if (finish_config(&c))
+        return 2;
+    struct store *s;
+    if (open_store(&c.cfg, 1, 0, &s))
+        return 1;
+    struct db *db = store_acquire(s);
+    struct fd_error err = {0};
+    int rc = triage_train(db, c.cfg.data_dir, intents, strtod(c.cfg.triage_auto_confidence, NULL),
+                          stdout, &err);
+    if (rc)
+        fprintf(stderr, "frontdesk triage train: %s\n",
+                err.message[0] ? err.message : fd_strerror(rc));
+    store_release(s, db);
+    store_close(s);
+    return rc ? 1 : 0;
+}
+
 /* ---- mailgate ----------------------------------------------------------------- */
 
 /* sysexits.h: the MTA keeps a message on EX_TEMPFAIL and bounces it on EX_DATAERR. */
@@ -1151,6 +1219,8 @@ int main(int argc, char **argv)
         return cmd_token(argc, argv);
     if (strcmp(cmd, "dkim") == 0)
         return cmd_dkim(argc, argv);
+    if (strcmp(cmd, "triage") == 0)
+        return cmd_triage(argc, argv);
     fprintf(stderr, "frontdesk: unknown command \"%s\"\n\n", cmd);
     usage(stderr);
     return 2;

@@ -73,5 +73,6 @@ struct buf;
  * connection: call it without holding one. A database failure leaves the banner out.
  * Returns 0 or FD_ELIMIT (b is full). */
 int api_status_banner_html(struct store *st, int64_t user_id, struct buf *b);
+void api_triage_register(void);
 
 #endif

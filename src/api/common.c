@@ -399,4 +399,5 @@ void api_register(size_t attachment_max, size_t mail_max)
     api_csat_register();
     api_status_register();
     api_social_register();
+    api_triage_register();
 }

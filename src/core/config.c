@@ -80,6 +80,8 @@ static const struct key keys[] = {
     L(social_poll_ms, 50, 86400000, "how often the social outbox is worked, milliseconds"),
     L(social_retry_base_s, 1, 86400, "first delay before retrying a social send, seconds"),
     L(social_max_attempts, 1, 100, "social send attempts before a message fails for good"),
+    S(triage_auto_confidence,
+      "apply a triage department at this probability or above (0..1; 2 = never)"),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -105,6 +107,7 @@ void config_defaults(struct fd_config *c)
     snprintf(c->mail_default_department, sizeof(c->mail_default_department), "account");
     c->mail_max = 25L << 20;
     c->mail_ack_per_hour = 3;
+    snprintf(c->triage_auto_confidence, sizeof(c->triage_auto_confidence), "0.85");
     c->mail_poll_ms = 1000;
     c->mail_retry_base_s = 60;
     c->mail_max_attempts = 8;
@@ -233,6 +236,11 @@ int config_validate(const struct fd_config *c, char *err, size_t errlen)
         ok |= strcmp(c->log_level, levels[i]) == 0;
     if (!ok) {
         snprintf(err, errlen, "log_level: expected err, warn, info or debug");
+        return FD_EINVAL;
+    }
+    double conf = strtod(c->triage_auto_confidence, &end);
+    if (end == c->triage_auto_confidence || *end || !(conf >= 0 && conf <= 2)) {
+        snprintf(err, errlen, "triage_auto_confidence: expected a number from 0 to 2");
         return FD_EINVAL;
     }
     return 0;

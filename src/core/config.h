@@ -64,6 +64,7 @@ struct fd_config {
     long social_poll_ms;
     long social_retry_base_s;
     long social_max_attempts;
+    char triage_auto_confidence[16]; /* 0..1 (as text); above 1 = never auto-apply */
 };
 
 /* Sets every default. */

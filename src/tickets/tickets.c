@@ -8,6 +8,7 @@
 #include "../routing/routing.h"
 #include "../status/status.h"
 #include "../store/store.h"
+#include "../triage/triage.h"
 
 #include <jansson.h>
 #include <sodium.h>
@@ -167,8 +168,11 @@ static int create_impl(struct db *db, const struct auth_actor *a, const struct t
     if ((rc = event(db, t->id, a->user.id, "message_added", NULL,
                     json_pack("{s:I, s:b}", "message_id", (json_int_t)m.id, "internal", 0), now)))
         goto out;
-    /* Routing may change department, priority and tier; the SLA clocks follow from them. */
-    if ((rc = routing_ticket_created(db, t, in->body, in->recipient)) ||
+    /* Learned triage suggests (or, when confident, sets) the department; the admins'
+     * routing rules come after it and win; incident mode links and tags; the SLA clocks
+     * follow from the resulting department, priority and tier. */
+    if ((rc = triage_ticket_created(db, a, t, in->body, now)) ||
+        (rc = routing_ticket_created(db, t, in->body, in->recipient)) ||
         (rc = status_ticket_autolink(db, t, in->body, now, NULL)) || /* incident mode */
         (rc = sla_ticket_changed(db, t->id, now)))
         goto out;

@@ -16,6 +16,7 @@ import { initSla, slaNavLinks, slaView } from './agent-sla.js';
 import { canAdminRouting, routingView, macroPanel } from './agent-routing.js';
 import { canSeeReports, reportsView, csatPanel } from './agent-reports.js';
 import { statusView, incidentPanel } from './agent-status.js';
+import { triagePanel } from './agent-triage.js';
 
 const main = document.getElementById('main');
 const bar = document.getElementById('topbar');
@@ -548,6 +549,7 @@ async function ticketView(ref) {
             h('span', { class: 'muted break', text: req.email || '' }))),
         h('section', { class: 'card' }, h('h2', { class: 'h3', text: 'Properties' }), propertiesForm(t, rerenderFn)),
         macroPanel(t, rerenderFn),
+        triagePanel(t, deptName, () => rerenderFn()),
         h('section', { class: 'card' },
           h('h2', { class: 'h3', text: 'Exchange details' }),
           ex || h('p', { class: 'muted', text: 'No UID, asset or transaction given.' })),
