@@ -1,0 +1,82 @@
+#ifndef FD_SAFETY_SCAN_H
+#define FD_SAFETY_SCAN_H
+/*
+ * Customer safety: the secrets scanner for inbound customer text and the outbound guard
+ * for staff text.
+ *
+ * The scanner finds wallet and account secrets a customer pasted by mistake and replaces
+ * each with a marker such as "[removed: recovery phrase]", before anything is stored or
+ * logged. What it finds:
+ *   - BIP-39 recovery phrases (12/15/18/21/24 words of the English list) whose checksum
+ *     validates; separators such as commas, newlines and numbering ("1. abandon 2. ...")
+ *     are tolerated;
+ *   - private keys: WIF (5/K/L, testnet 9/c) and BIP-38 (6P) keys, extended private keys
+ *     (xprv/yprv/zprv/tprv/uprv/vprv), all Base58Check-validated; and 64 hex digits
+ *     (optionally 0x) when "private key", "privkey" or "secret" precedes them;
+ *   - passwords, 2FA/OTP codes and exchange API secrets stated in context
+ *     ("my password is hunter22", "2FA code: 123456", "API secret: ...").
+ * Public things (addresses, transaction ids, xpubs) are never flagged.
+ *
+ * Non-goals: other-language word lists, SLIP-39 shares, images and attachments.
+ *
+ * Time is linear in the input: one tokenising pass, a bounded amount of work per token
+ * (at most five SHA-256 checksums per wordlist word, Base58 decoding only of tokens of
+ * the exact key lengths). Thread-safe: no mutable global state.
+ */
+#include <stddef.h>
+
+struct fd_error;
+
+enum safety_kind {
+    SAFETY_SEED = 1u << 0,       /* recovery phrase */
+    SAFETY_PRIVKEY = 1u << 1,    /* private key */
+    SAFETY_PASSWORD = 1u << 2,   /* password */
+    SAFETY_OTP = 1u << 3,        /* 2FA code */
+    SAFETY_API_SECRET = 1u << 4, /* API secret */
+};
+#define SAFETY_NKINDS 5
+
+/* The tag a ticket gets when something was removed from it. */
+#define SAFETY_TAG "secret-removed"
+/* The department that handles such tickets (Account & Security). */
+#define SAFETY_DEPARTMENT "account"
+
+/*
+ * Scans len bytes of text. On success *kinds is the set of kinds found (0 for none).
+ * When something was found and out is non-NULL, *out receives a malloc'd, NUL-terminated
+ * copy of the text with each finding replaced by its marker (the caller frees it) and
+ * *outlen (if non-NULL) its length; when nothing was found *out is set to NULL.
+ * Returns 0 or FD_ENOMEM (outputs untouched).
+ */
+int safety_scan(const char *text, size_t len, unsigned *kinds, char **out, size_t *outlen);
+
+/*
+ * Redacts a NUL-terminated string in place of the pointer: when something is found,
+ * *s is replaced by the redacted copy, which is appended to the caller's list of owned
+ * strings via *owned (freed by the caller with free()); otherwise *s is unchanged and
+ * *owned is NULL. NULL *s is accepted. Returns the kinds found.
+ */
+unsigned safety_redact(const char **s, char **owned);
+
+/* "recovery phrase", "private key", ... for one kind bit; NULL for an unknown bit. */
+const char *safety_kind_name(unsigned kind);
+/* "recovery_phrase", "private_key", ... (for events and API responses). */
+const char *safety_kind_slug(unsigned kind);
+/* The marker text for one kind: "[removed: recovery phrase]". */
+const char *safety_marker(unsigned kind);
+/* "urgent" when a recovery phrase or private key was found, otherwise "high". */
+const char *safety_priority(unsigned kinds);
+/* The customer-facing warning, a static string. */
+const char *safety_warning_text(unsigned kinds);
+
+/*
+ * Outbound guard for staff text sent to a customer (public replies, chat messages,
+ * macros, templates): a sentence that asks for a recovery phrase, private key, password
+ * or 2FA code ("please send us your seed phrase", "what is your 12-word phrase",
+ * "confirm your 2FA code") is refused; a warning that mentions them ("we will never ask
+ * for your seed phrase") passes. Returns 0, or FD_EINVAL with err (field `field`)
+ * explaining the refusal.
+ */
+int safety_outbound_check(const char *text, const char *field, struct fd_error *err);
+
+#endif
