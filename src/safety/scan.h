@@ -24,8 +24,11 @@
  * the exact key lengths). Thread-safe: no mutable global state.
  */
 #include <stddef.h>
+#include <stdint.h>
 
+struct db;
 struct fd_error;
+struct ticket_rec;
 
 enum safety_kind {
     SAFETY_SEED = 1u << 0,       /* recovery phrase */
@@ -78,5 +81,32 @@ const char *safety_warning_text(unsigned kinds);
  * explaining the refusal.
  */
 int safety_outbound_check(const char *text, const char *field, struct fd_error *err);
+
+/*
+ * The ticket desk's hook (src/tickets), run for every message before it is stored:
+ *
+ *   struct safety_hit hit = {0};
+ *   safety_ticket_redact(db, t, &body, &hit);    before the ticket/message is written
+ *   ...store the ticket and the message...
+ *   safety_ticket_record(db, t, actor, &hit, now);   same transaction
+ *   safety_hit_release(&hit);
+ *
+ * safety_ticket_redact replaces t->subject and *body (when secrets are found; *body then
+ * points into hit, valid until safety_hit_release) and routes t: tag SAFETY_TAG, the
+ * Account & Security department, priority raised to high (urgent for a recovery phrase or
+ * private key). The caller then stores t. safety_ticket_record writes the
+ * "secret_removed" event naming the kinds found (never the secret) when hit found any.
+ * Both return 0 or FD_EDB / FD_ENOMEM; on failure the caller rolls back.
+ */
+struct safety_hit {
+    unsigned kinds;
+    char *body; /* the redacted body, owned */
+    char before_priority[16], before_department[32];
+};
+int safety_ticket_redact(struct db *db, struct ticket_rec *t, const char **body,
+                         struct safety_hit *hit);
+int safety_ticket_record(struct db *db, const struct ticket_rec *t, int64_t actor_id,
+                         const struct safety_hit *hit, int64_t now);
+void safety_hit_release(struct safety_hit *hit);
 
 #endif

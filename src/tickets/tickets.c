@@ -4,6 +4,7 @@
 #include "../auth/auth.h"
 #include "../core/err.h"
 #include "../core/timeutil.h"
+#include "../safety/scan.h"
 #include "../store/store.h"
 
 #include <jansson.h>
@@ -109,6 +110,7 @@ static int create_impl(struct db *db, const struct auth_actor *a, const struct t
     if ((rc = tickets_check_exchange(in, err)))
         return rc;
 
+    struct safety_hit hit = {0};
     struct ticket_rec *t = calloc(1, sizeof(*t));
     if (!t)
         return FD_ENOMEM;
@@ -147,12 +149,13 @@ static int create_impl(struct db *db, const struct auth_actor *a, const struct t
     t->created_at = t->updated_at = now;
     if (channel && in->follow_up_of)
         t->follow_up_of = in->follow_up_of;
-    if ((rc = store_ticket_insert(db, t)))
+    const char *body = in->body;
+    if ((rc = safety_ticket_redact(db, t, &body, &hit)) || (rc = store_ticket_insert(db, t)))
         goto out;
     struct message_rec m = {0};
     m.ticket_id = t->id;
     m.author_id = a->user.id;
-    m.body = (char *)in->body;
+    m.body = (char *)body;
     m.created_at = now;
     if ((rc = store_message_insert(db, &m)))
         goto out;
@@ -164,6 +167,8 @@ static int create_impl(struct db *db, const struct auth_actor *a, const struct t
     if ((rc = event(db, t->id, a->user.id, "message_added", NULL,
                     json_pack("{s:I, s:b}", "message_id", (json_int_t)m.id, "internal", 0), now)))
         goto out;
+    if ((rc = safety_ticket_record(db, t, a->user.id, &hit, now)))
+        goto out;
     if (!in_txn && (rc = db_commit(db)))
         goto out;
     if (message_id)
@@ -172,6 +177,7 @@ static int create_impl(struct db *db, const struct auth_actor *a, const struct t
 out:
     if (!in_txn)
         db_rollback(db);
+    safety_hit_release(&hit);
     free(t);
     return rc;
 }
@@ -377,6 +383,7 @@ static int reply_impl(struct db *db, const struct auth_actor *a, const char *cha
         return rc;
     if (internal && !auth_is_staff(a))
         return fd_fail(err, FD_EFORBIDDEN, "internal", "customers cannot post internal notes");
+    struct safety_hit hit = {0};
     struct ticket_rec *t = calloc(1, sizeof(*t));
     if (!t)
         return FD_ENOMEM;
@@ -405,6 +412,8 @@ static int reply_impl(struct db *db, const struct auth_actor *a, const char *cha
         if (to && (rc = set_status(db, t, a->user.id, to, now)))
             goto out;
     }
+    if ((rc = safety_ticket_redact(db, t, &body, &hit)))
+        goto out;
     struct message_rec m = {0};
     m.ticket_id = t->id;
     m.author_id = a->user.id;
@@ -429,7 +438,8 @@ static int reply_impl(struct db *db, const struct auth_actor *a, const char *cha
     }
     if ((rc = event(db, t->id, a->user.id, "message_added", NULL,
                     json_pack("{s:I, s:b}", "message_id", (json_int_t)m.id, "internal", internal),
-                    now)))
+                    now)) ||
+        (rc = safety_ticket_record(db, t, a->user.id, &hit, now)))
         goto out;
     t->updated_at = now;
     if ((rc = store_ticket_update(db, t)) || (!in_txn && (rc = db_commit(db))))
@@ -440,6 +450,7 @@ static int reply_impl(struct db *db, const struct auth_actor *a, const char *cha
 out:
     if (!in_txn)
         db_rollback(db);
+    safety_hit_release(&hit);
     free(t);
     return rc;
 }

@@ -1,6 +1,9 @@
 #include "core/err.h"
+#include "core/timeutil.h"
+#include "helpers.h"
 #include "mail/mail.h"
 #include "safety/scan.h"
+#include "tickets/tickets.h"
 
 #include <criterion/criterion.h>
 #include <dirent.h>
@@ -10,8 +13,19 @@
 #include <string.h>
 #include <time.h>
 
-#define DATA "tests/data/secrets/"
 #define CORPUS "../shared/corpora/email/"
+
+/* A path under the repository root (the tests may run from elsewhere). */
+static const char *path(const char *rel)
+{
+    static char buf[8][2048];
+    static int next;
+    char root[1024];
+    fixture_repo_root(root, sizeof(root));
+    char *out = buf[next++ % 8];
+    snprintf(out, sizeof(buf[0]), "%s/%s", root, rel);
+    return out;
+}
 
 /* Scans s; returns the kinds and (if red) the redacted text or a copy when nothing found. */
 static unsigned scan(const char *s, char **red)
@@ -48,7 +62,7 @@ static void expect(const char *in, unsigned kinds, const char *out)
 
 Test(safety, every_bip39_english_vector_is_removed)
 {
-    json_t *v = load(DATA "bip39-english-vectors.json");
+    json_t *v = load(path("tests/data/secrets/bip39-english-vectors.json"));
     json_t *en = json_object_get(v, "english");
     cr_assert_eq(json_array_size(en), 24);
     size_t i;
@@ -117,7 +131,7 @@ Test(safety, short_runs_are_not_flagged)
 
 Test(safety, base58_private_keys_removed_addresses_kept)
 {
-    json_t *v = load(DATA "base58-keys-valid.json");
+    json_t *v = load(path("tests/data/secrets/base58-keys-valid.json"));
     size_t i, nkeys = 0, naddrs = 0;
     json_t *row;
     json_array_foreach(v, i, row)
@@ -137,7 +151,7 @@ Test(safety, base58_private_keys_removed_addresses_kept)
     cr_expect_eq(nkeys, 24);
     cr_expect_eq(naddrs, 26);
     json_decref(v);
-    v = load(DATA "base58-keys-invalid.json");
+    v = load(path("tests/data/secrets/base58-keys-invalid.json"));
     json_array_foreach(v, i, row)
     {
         char in[256];
@@ -150,7 +164,7 @@ Test(safety, base58_private_keys_removed_addresses_kept)
 
 Test(safety, extended_private_keys_removed_public_kept)
 {
-    json_t *v = load(DATA "bip32-test-vectors.json");
+    json_t *v = load(path("tests/data/secrets/bip32-test-vectors.json"));
     size_t i, j, n = 0;
     json_t *vec, *ch;
     json_array_foreach(json_object_get(v, "valid"), i, vec)
@@ -184,7 +198,7 @@ Test(safety, extended_private_keys_removed_public_kept)
 
 Test(safety, bip38_encrypted_keys_and_their_wif)
 {
-    json_t *v = load(DATA "bip38-test-vectors.json");
+    json_t *v = load(path("tests/data/secrets/bip38-test-vectors.json"));
     size_t i, n = 0;
     json_t *t;
     json_array_foreach(json_object_get(v, "tests"), i, t)
@@ -212,7 +226,7 @@ Test(safety, bip38_encrypted_keys_and_their_wif)
 
 Test(safety, hex_keys_need_context)
 {
-    FILE *f = fopen(DATA "bip340-test-vectors.csv", "r");
+    FILE *f = fopen(path("tests/data/secrets/bip340-test-vectors.csv"), "r");
     cr_assert_not_null(f);
     char line[1024];
     int n = 0;
@@ -405,17 +419,141 @@ static void scan_dir(const char *dir, int *messages, int *flagged)
 
 Test(safety, no_false_positives_on_the_email_corpus, .timeout = 300)
 {
-    DIR *probe = opendir(CORPUS "spamassassin/ham");
+    DIR *probe = opendir(path(CORPUS "spamassassin/ham"));
     if (!probe)
         cr_skip_test("email corpus not present at " CORPUS);
     closedir(probe);
     mail_init();
     int messages = 0, flagged = 0;
-    scan_dir(CORPUS "spamassassin/ham", &messages, &flagged);
-    scan_dir(CORPUS "spamassassin/hard-ham", &messages, &flagged);
-    scan_dir(CORPUS "spamassassin/spam", &messages, &flagged);
-    scan_dir(CORPUS "python-test-email", &messages, &flagged);
+    scan_dir(path(CORPUS "spamassassin/ham"), &messages, &flagged);
+    scan_dir(path(CORPUS "spamassassin/hard-ham"), &messages, &flagged);
+    scan_dir(path(CORPUS "spamassassin/spam"), &messages, &flagged);
+    scan_dir(path(CORPUS "python-test-email"), &messages, &flagged);
     cr_log_info("email corpus: %d messages, %d flagged parts", messages, flagged);
     cr_expect_geq(messages, 1000);
     cr_expect_eq(flagged, 0, "%d of %d messages flagged", flagged, messages);
+}
+
+/* ------------------------------------------------------------------ outbound guard */
+
+Test(safety, outbound_guard_table)
+{
+    static const char *const refused[] = {
+        "Please send us your seed phrase so we can verify the wallet.",
+        "What is your 12-word phrase?",
+        "Hello! To continue, confirm your 2FA code.",
+        "Kindly share your recovery phrase with our security team",
+        "We need your private key to recover the funds.",
+        "Could you provide the password for your account?",
+        "Thanks for waiting.\nReply with your 24 words and we will restore access.",
+        "Please send your seed phrase, it is not risky.",
+        "What's your Google Authenticator code right now?",
+        "Please DM us your mnemonic",
+        "Tell me the 6-digit code you just received by SMS code message",
+        "Please type in your secret phrase here: https://example.com",
+    };
+    static const char *const allowed[] = {
+        "We will never ask for your seed phrase.",
+        "Never share your recovery phrase or private key with anyone, including us.",
+        "Please do not send your password or 2FA code to anyone.",
+        "Please send us a screenshot of the error; you can reset your password in Settings.",
+        "Please provide the transaction ID of the withdrawal.",
+        "Support will never ask you to send your 12-word phrase.",
+        "Please enable 2FA in your security settings.",
+        "Your seed phrase is the only backup of your wallet, keep it offline.",
+        "You can reset your password from the login page.",
+        "Please confirm the withdrawal address and the amount.",
+        "",
+    };
+    struct fd_error err = {0};
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        memset(&err, 0, sizeof(err));
+        cr_expect_eq(safety_outbound_check(refused[i], "body", &err), FD_EINVAL, "passed: %s",
+                     refused[i]);
+        cr_expect_str_eq(err.field, "body");
+        cr_expect_not_null(strstr(err.message, "never asks"), "%s", err.message);
+    }
+    for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
+        cr_expect_eq(safety_outbound_check(allowed[i], "body", &err), 0, "refused: %s: %s",
+                     allowed[i], err.message);
+}
+
+/* ------------------------------------------------------------------ ticket hook */
+
+/* Appends s and "|" to the 8 KiB buffer ctx. */
+static void append(char *ctx, const char *s)
+{
+    size_t n = strlen(ctx);
+    snprintf(ctx + n, 8192 - n, "%s|", s);
+}
+
+static int collect_body(void *ctx, const struct message_rec *m)
+{
+    append(ctx, m->body);
+    return 0;
+}
+
+static int collect_event(void *ctx, const struct event_rec *e)
+{
+    if (strcmp(e->type, "secret_removed") == 0) {
+        append(ctx, e->data);
+    }
+    return 0;
+}
+
+#define PHRASE "legal winner thank year wave sausage worth useful legal winner thank yellow"
+
+Test(safety, tickets_store_no_secret_and_are_flagged_and_routed)
+{
+    struct fixture f;
+    fixture_open(&f);
+    struct auth_actor c = fixture_actor(&f, "cust@example.com", ROLE_CUSTOMER, NULL, 0);
+    struct ticket_input in;
+    memset(&in, 0, sizeof(in));
+    in.subject = "help, my password is Hunter22!";
+    in.body = "My wallet words are " PHRASE ". Where are my coins?";
+    in.department = "trading";
+    struct ticket_rec t;
+    struct fd_error err = {0};
+    int64_t mid = 0;
+    cr_assert_eq(tickets_create(f.db, &c, &in, &t, &mid, &err), 0, "%s", err.message);
+    cr_expect_str_eq(t.subject, "help, my password is [removed: password]");
+    cr_expect_str_eq(t.priority, "urgent");
+    cr_expect_str_eq(t.department, "account");
+    int tagged = 0;
+    for (int i = 0; i < t.ntags; i++)
+        tagged |= strcmp(t.tags[i], "secret-removed") == 0;
+    cr_expect(tagged);
+    static char bodies[8192], events[8192];
+    bodies[0] = events[0] = 0;
+    cr_assert_eq(store_message_list(f.db, t.id, 1, collect_body, bodies), 0);
+    cr_expect_str_eq(bodies,
+                     "My wallet words are [removed: recovery phrase]. Where are my coins?|");
+    cr_assert_eq(store_event_list(f.db, t.id, collect_event, events), 0);
+    cr_expect_not_null(strstr(events, "\"recovery_phrase\""), "%s", events);
+    cr_expect_not_null(strstr(events, "\"password\""), "%s", events);
+    cr_expect_null(strstr(events, "sausage"));
+    cr_expect_null(strstr(events, "Hunter22"));
+
+    /* A reply with a 2FA code on an ordinary ticket: removed, raised to high, routed. */
+    in.subject = "deposit missing";
+    in.body = "my deposit is missing";
+    in.department = "deposits";
+    cr_assert_eq(tickets_create(f.db, &c, &in, &t, &mid, &err), 0, "%s", err.message);
+    cr_expect_str_eq(t.priority, "normal");
+    cr_expect_eq(t.ntags, 0);
+    struct ticket_rec r;
+    cr_assert_eq(
+        tickets_reply(f.db, &c, t.id, "here is my 2FA code: 123456", 0, NULL, 0, &r, &mid, &err), 0,
+        "%s", err.message);
+    cr_expect_str_eq(r.priority, "high");
+    cr_expect_str_eq(r.department, "account");
+    cr_expect_eq(r.ntags, 1);
+    bodies[0] = events[0] = 0;
+    cr_assert_eq(store_message_list(f.db, t.id, 1, collect_body, bodies), 0);
+    cr_expect_str_eq(bodies, "my deposit is missing|here is my 2FA code: [removed: 2FA code]|");
+    cr_assert_eq(store_event_list(f.db, t.id, collect_event, events), 0);
+    cr_expect_not_null(strstr(events, "2fa_code"), "%s", events);
+    cr_expect_null(strstr(events, "123456"));
+    fixture_close(&f);
 }
