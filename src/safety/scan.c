@@ -434,6 +434,9 @@ static int stated_value(const struct scan *s, size_t pos, size_t *vs, size_t *ve
         }
     }
     size_t start = i;
+    /* Already removed: scanning redacted text again must change nothing. */
+    if (n - i >= 9 && memcmp(p + i, "[removed:", 9) == 0)
+        return 0;
     while (i < n && !is_space((unsigned char)p[i]) && i - start < VALUE_MAX)
         i++;
     if (i == start)

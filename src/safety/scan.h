@@ -28,6 +28,7 @@
 
 struct db;
 struct fd_error;
+struct mail_parsed;
 struct ticket_rec;
 
 enum safety_kind {
@@ -108,5 +109,32 @@ int safety_ticket_redact(struct db *db, struct ticket_rec *t, const char **body,
 int safety_ticket_record(struct db *db, const struct ticket_rec *t, int64_t actor_id,
                          const struct safety_hit *hit, int64_t now);
 void safety_hit_release(struct safety_hit *hit);
+/* For a channel that removed secrets itself before the ticket saw the text (mail):
+ * flags and routes the stored ticket t, writes it back and records the event, inside
+ * the caller's transaction. Returns 0 or FD_EDB. */
+int safety_ticket_flag(struct db *db, struct ticket_rec *t, int64_t actor_id, unsigned kinds,
+                       int64_t now);
+
+/*
+ * Live chat's hook, around storing a customer's or agent's message: safety_chat_redact
+ * replaces *body by a redacted copy (owned by *owned, freed by the caller; NULL when
+ * nothing was found) and sets *kinds; after the message is stored,
+ * safety_chat_record (when kinds != 0) writes the "secret_removed" event and a system
+ * message with the warning. Return 0 or FD_ENOMEM / FD_EDB.
+ */
+int safety_chat_redact(const char **body, char **owned, unsigned *kinds);
+int safety_chat_record(struct db *db, int64_t chat_id, int64_t author_id, unsigned kinds,
+                       int64_t now);
+
+/*
+ * Mail intake's hook, right after parsing and before anything is stored: when the
+ * subject, text, HTML or a text attachment holds secrets, the raw message is rewritten
+ * with GMime (text parts redacted and re-encoded, Subject re-set) and m is replaced by
+ * the parse of the rewritten bytes; *raw and *len then point at them (owned by *owned,
+ * which the caller frees; NULL when nothing was found). *kinds gets the kinds found.
+ * Returns 0 or FD_ENOMEM.
+ */
+int safety_mail_redact(struct mail_parsed *m, const char **raw, size_t *len, char **owned,
+                       unsigned *kinds);
 
 #endif

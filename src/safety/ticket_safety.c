@@ -29,6 +29,28 @@ static void add_tag(struct ticket_rec *t)
     snprintf(t->tags[at], sizeof(t->tags[at]), "%s", SAFETY_TAG);
 }
 
+/* Flags t (in memory; the caller stores it): tag, department, priority. */
+static int route(struct db *db, struct ticket_rec *t, struct safety_hit *hit)
+{
+    snprintf(hit->before_priority, sizeof(hit->before_priority), "%s", t->priority);
+    snprintf(hit->before_department, sizeof(hit->before_department), "%s", t->department);
+    const char *want = safety_priority(hit->kinds);
+    if (priority_rank(want) > priority_rank(t->priority))
+        snprintf(t->priority, sizeof(t->priority), "%s", want);
+    if (strcmp(t->department, SAFETY_DEPARTMENT) != 0) {
+        struct department_rec d;
+        int rc = store_department_by_slug(db, SAFETY_DEPARTMENT, &d);
+        if (rc == 0) {
+            t->department_id = d.id;
+            snprintf(t->department, sizeof(t->department), "%s", d.slug);
+        } else if (rc != FD_ENOTFOUND) {
+            return rc; /* a deployment without the department keeps the ticket where it is */
+        }
+    }
+    add_tag(t);
+    return 0;
+}
+
 int safety_ticket_redact(struct db *db, struct ticket_rec *t, const char **body,
                          struct safety_hit *hit)
 {
@@ -57,25 +79,7 @@ int safety_ticket_redact(struct db *db, struct ticket_rec *t, const char **body,
     }
     if (hit->body)
         *body = hit->body;
-    if (!hit->kinds)
-        return 0;
-    snprintf(hit->before_priority, sizeof(hit->before_priority), "%s", t->priority);
-    snprintf(hit->before_department, sizeof(hit->before_department), "%s", t->department);
-    const char *want = safety_priority(hit->kinds);
-    if (priority_rank(want) > priority_rank(t->priority))
-        snprintf(t->priority, sizeof(t->priority), "%s", want);
-    if (strcmp(t->department, SAFETY_DEPARTMENT) != 0) {
-        struct department_rec d;
-        rc = store_department_by_slug(db, SAFETY_DEPARTMENT, &d);
-        if (rc == 0) {
-            t->department_id = d.id;
-            snprintf(t->department, sizeof(t->department), "%s", d.slug);
-        } else if (rc != FD_ENOTFOUND) {
-            return rc; /* a deployment without the department keeps the ticket where it is */
-        }
-    }
-    add_tag(t);
-    return 0;
+    return hit->kinds ? route(db, t, hit) : 0;
 }
 
 int safety_ticket_record(struct db *db, const struct ticket_rec *t, int64_t actor_id,
@@ -97,6 +101,20 @@ int safety_ticket_record(struct db *db, const struct ticket_rec *t, int64_t acto
         return FD_ENOMEM;
     int rc = store_event_insert(db, t->id, actor_id, "secret_removed", text, now);
     free(text);
+    return rc;
+}
+
+int safety_ticket_flag(struct db *db, struct ticket_rec *t, int64_t actor_id, unsigned kinds,
+                       int64_t now)
+{
+    if (!kinds)
+        return 0;
+    struct safety_hit hit = {.kinds = kinds};
+    int rc = route(db, t, &hit);
+    if (rc == 0)
+        rc = store_ticket_update(db, t);
+    if (rc == 0)
+        rc = safety_ticket_record(db, t, actor_id, &hit, now);
     return rc;
 }
 
