@@ -66,5 +66,6 @@ void api_directory_register(void);
 void api_kb_register(void);
 void api_mail_register(size_t mail_max);
 void api_chat_register(size_t attachment_max);
+void api_safety_register(void);
 
 #endif

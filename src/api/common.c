@@ -392,4 +392,5 @@ void api_register(size_t attachment_max, size_t mail_max)
     api_kb_register();
     api_chat_register(attachment_max);
     api_help_register();
+    api_safety_register();
 }

@@ -41,3 +41,36 @@ int api_safety_guard(struct http_resp *resp, const struct auth_actor *actor, con
     http_resp_error(resp, 422, "asks_for_secret", "%s", err.message);
     return -1;
 }
+
+/*
+ * POST /api/v1/safety/check {"text": "..."} (staff): what the guard and the scanner say
+ * about a draft before it is sent (the console checks replies, macros and templates with
+ * it). 200 {"asks_for_secret": bool, "message": string|null, "secrets": [kinds]}.
+ */
+static void check(struct http_req *req, struct http_resp *resp)
+{
+    const struct auth_actor *a = api_require(req, resp, SCOPE_TICKETS_WRITE);
+    if (!a || !api_require_staff(a, resp))
+        return;
+    static const char *const fields[] = {"text", NULL};
+    json_t *o = api_body_object(req, resp, fields);
+    if (!o)
+        return;
+    const char *text = NULL;
+    if (api_str(o, "text", 1, &text, resp) == 0) {
+        struct fd_error err = {0};
+        int asks = safety_outbound_check(text, "text", &err) != 0;
+        json_t *w = api_safety_warning(text, NULL);
+        json_t *kinds = w ? json_incref(json_object_get(w, "kinds")) : json_array();
+        json_decref(w);
+        http_resp_json(resp, 200,
+                       json_pack("{s:b, s:o, s:o}", "asks_for_secret", asks, "message",
+                                 asks ? json_string(err.message) : json_null(), "secrets", kinds));
+    }
+    json_decref(o);
+}
+
+void api_safety_register(void)
+{
+    http_route("POST", "/api/v1/safety/check", check);
+}

@@ -182,3 +182,26 @@ test('email with a seed phrase: ticket, mail record and raw MIME hold no secret;
   const notice = readFileSync(join(srv.dataDir, 'mail', rows[1][1].slice(0, 2), rows[1][1])).toString();
   assert.match(notice.replace(/=\r?\n/g, ''), /never ask/i);
 });
+
+test('POST /api/v1/safety/check: staff can check a draft (macro, template) before sending; customers cannot', T, async () => {
+  const bad = await agent.post('/api/v1/safety/check', { text: 'Hi! Please send us your seed phrase to verify the wallet.' });
+  assert.equal(bad.status, 200, bad.text);
+  assert.equal(bad.json.asks_for_secret, true);
+  assert.match(bad.json.message, /never asks/);
+  assert.deepEqual(bad.json.secrets, []);
+  const good = await agent.post('/api/v1/safety/check', { text: `We will never ask for your seed phrase. Your pasted words (${PHRASE}) were removed.` });
+  assert.equal(good.status, 200, good.text);
+  assert.equal(good.json.asks_for_secret, false);
+  assert.equal(good.json.message, null);
+  assert.deepEqual(good.json.secrets, ['recovery_phrase']);
+  isErr(await agent.post('/api/v1/safety/check', {}), 400, 'missing_field');
+  isErr(await agent.post('/api/v1/safety/check', { text: 5 }), 400, 'invalid_field');
+  isErr(await agent.post('/api/v1/safety/check', { text: 'x', extra: 1 }), 400, 'unknown_field');
+  const c = await cust.post('/api/v1/safety/check', { text: 'hello' });
+  assert.equal(c.status, 403, c.text);
+});
+
+test('the server log never holds a secret that was sent to it', T, async () => {
+  const log = srv.stderr();
+  for (const s of ['wave sausage', 'Hunter22', 'Tr0ub4dor', WIF, '424242']) assert.equal(log.includes(s), false, s);
+});
