@@ -27,9 +27,20 @@ static const char *const bip39_words[] = {
 
 struct tok {
     size_t start, end;
-    int word; /* BIP-39 index, or -1 */
+    int word;    /* BIP-39 index, or -1 */
+    short kword; /* index in keywords[], or -1 */
     unsigned char letters, digits;
 };
+
+/* Every word the context rules look for, sorted (tokens are matched once, in tokenize). */
+static const char *const keywords[] = {
+    "2fa",           "api",    "apikey",   "apisecret",    "auth",        "authentication",
+    "authenticator", "backup", "code",     "confirmation", "factor",      "google",
+    "key",           "login",  "mfa",      "one",          "otp",         "passcode",
+    "passphrase",    "passwd", "password", "priv",         "private",     "privatekey",
+    "privkey",       "pwd",    "secret",   "secretkey",    "security",    "seed",
+    "sms",           "time",   "totp",     "two",          "verification"};
+#define NKEYWORDS (sizeof(keywords) / sizeof(keywords[0]))
 
 struct span {
     size_t start, end;
@@ -76,30 +87,19 @@ static size_t tok_len(const struct tok *t)
     return t->end - t->start;
 }
 
-/* Whether token t is exactly the lowercase word w, ignoring case. */
+/* Whether token t is exactly the keyword w (case-insensitive: tokens were lowered). */
 static int tok_is(const struct scan *s, const struct tok *t, const char *w)
 {
-    size_t n = strlen(w);
-    if (tok_len(t) != n)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if (lower((unsigned char)s->text[t->start + i]) != (unsigned char)w[i])
-            return 0;
-    return 1;
+    (void)s;
+    return t->kword >= 0 && strcmp(keywords[t->kword], w) == 0;
 }
 
-static int word_index(const char *p, size_t n)
+static int lookup(const char *const *list, size_t n, const char *w)
 {
-    char w[9];
-    if (n < 3 || n > 8)
-        return -1;
-    for (size_t i = 0; i < n; i++)
-        w[i] = (char)lower((unsigned char)p[i]);
-    w[n] = 0;
-    size_t lo = 0, hi = NWORDS;
+    size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(w, bip39_words[mid]);
+        int c = strcmp(w, list[mid]);
         if (c == 0)
             return (int)mid;
         if (c < 0)
@@ -108,6 +108,23 @@ static int word_index(const char *p, size_t n)
             lo = mid + 1;
     }
     return -1;
+}
+
+/* Looks the token up in the word list and among the keywords. */
+static void classify(const struct scan *s, struct tok *t)
+{
+    char w[16];
+    size_t n = tok_len(t);
+    t->word = -1;
+    t->kword = -1;
+    if (n < 2 || n > 14)
+        return;
+    for (size_t i = 0; i < n; i++)
+        w[i] = (char)lower((unsigned char)s->text[t->start + i]);
+    w[n] = 0;
+    if (t->letters && !t->digits && n >= 3 && n <= 8)
+        t->word = lookup(bip39_words, NWORDS, w);
+    t->kword = (short)lookup(keywords, NKEYWORDS, w);
 }
 
 static int tokenize(struct scan *s)
@@ -130,8 +147,7 @@ static int tokenize(struct scan *s)
         t.end = i;
         t.letters = (unsigned char)letters;
         t.digits = (unsigned char)digits;
-        if (letters && !digits)
-            t.word = word_index(s->text + t.start, tok_len(&t));
+        classify(s, &t);
         if (s->ntoks == s->captoks) {
             size_t cap = s->captoks ? s->captoks * 2 : 64;
             struct tok *p = realloc(s->toks, cap * sizeof(*p));
@@ -165,13 +181,23 @@ static int add_span(struct scan *s, size_t start, size_t end, unsigned kind)
 /* Whether n word indices (n in 12..24, a multiple of 3) carry a valid BIP-39 checksum. */
 static int bip39_valid(const int *idx, size_t n)
 {
-    unsigned char bits[33] = {0};
-    size_t pos = 0;
-    for (size_t i = 0; i < n; i++)
-        for (int b = 10; b >= 0; b--, pos++)
-            if ((idx[i] >> b) & 1)
-                bits[pos / 8] |= (unsigned char)(0x80u >> (pos % 8));
+    unsigned char bits[33];
+    size_t nb = 0;
+    uint32_t acc = 0;
+    unsigned have = 0;
+    for (size_t i = 0; i < n; i++) {
+        acc = (acc << 11) | (uint32_t)idx[i];
+        have += 11;
+        while (have >= 8) {
+            have -= 8;
+            bits[nb++] = (unsigned char)(acc >> have);
+        }
+        acc &= (1u << have) - 1;
+    }
     size_t ent = n * 11 * 32 / 33, cs = n / 3;
+    unsigned char last = (unsigned char)(have ? acc << (8 - have) : 0);
+    if (nb == ent / 8)
+        bits[nb] = last; /* 12..21 words: the checksum bits are left in acc */
     unsigned char h[crypto_hash_sha256_BYTES];
     crypto_hash_sha256(h, bits, ent / 8);
     return (bits[ent / 8] >> (8 - cs)) == (h[0] >> (8 - cs));
@@ -560,6 +586,8 @@ static int scan_context(struct scan *s)
                 rc = add_span(s, hs, t->end, SAFETY_PRIVKEY);
             continue;
         }
+        if (t->kword < 0)
+            continue;
         if (kw(s, i, "password", NULL) || kw(s, i, "passwd", NULL) || kw(s, i, "pwd", NULL) ||
             kw(s, i, "passcode", NULL) || kw(s, i, "passphrase", NULL)) {
             if (stated_value(s, t->end, &vs, &ve, &cs, &ce, &quoted) &&
