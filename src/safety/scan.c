@@ -30,6 +30,7 @@ struct tok {
     int word;    /* BIP-39 index, or -1 */
     short kword; /* index in keywords[], or -1 */
     unsigned char letters, digits;
+    unsigned char marker; /* one of our own markers: "[removed: 2FA code]" */
 };
 
 /* Every word the context rules look for, sorted (tokens are matched once, in tokenize). */
@@ -131,11 +132,22 @@ static int tokenize(struct scan *s)
 {
     size_t i = 0;
     while (i < s->len) {
+        struct tok t = {.start = i, .word = -1, .kword = -1};
+        /* A marker is one opaque token: the words inside it ("2FA", "key") are not
+         * keywords, so that scanning redacted text again finds nothing. */
+        if (s->text[i] == '[' && s->len - i > 10 && memcmp(s->text + i, "[removed: ", 10) == 0) {
+            const char *close = memchr(s->text + i, ']', s->len - i < 40 ? s->len - i : 40);
+            if (close) {
+                t.end = (size_t)(close - s->text) + 1;
+                t.marker = 1;
+                i = t.end;
+                goto push;
+            }
+        }
         if (!is_alnum((unsigned char)s->text[i])) {
             i++;
             continue;
         }
-        struct tok t = {.start = i, .word = -1};
         unsigned letters = 0, digits = 0;
         while (i < s->len && is_alnum((unsigned char)s->text[i])) {
             if (is_digit((unsigned char)s->text[i]))
@@ -148,6 +160,7 @@ static int tokenize(struct scan *s)
         t.letters = (unsigned char)letters;
         t.digits = (unsigned char)digits;
         classify(s, &t);
+    push:
         if (s->ntoks == s->captoks) {
             size_t cap = s->captoks ? s->captoks * 2 : 64;
             struct tok *p = realloc(s->toks, cap * sizeof(*p));
@@ -550,6 +563,8 @@ static int scan_otp_after(struct scan *s, size_t i, size_t kw_end)
         const struct tok *t = &s->toks[j];
         if (t->start < kw_end)
             continue; /* the keyword's second word */
+        if (t->marker)
+            return 0; /* a code was stated here and is already removed */
         if (!all_digits(t))
             continue;
         size_t n = tok_len(t);

@@ -560,3 +560,22 @@ Test(safety, tickets_store_no_secret_and_are_flagged_and_routed)
     cr_expect_null(strstr(events, "123456"));
     fixture_close(&f);
 }
+
+/* Found by fuzz_scan: the words inside a marker ("2FA") were keywords again, and the marker
+ * shortened the distance to a later number, so a second scan found a "new" 2FA code. */
+Test(safety, fuzz_crash_markers_are_opaque)
+{
+    static const char in[] =
+        "2FA googcode phrase.\n2FA code: 123 456\napiy\0\0\0r: \0\0\0 123 456\n";
+    unsigned kinds = 0, again = 99;
+    char *out = NULL;
+    size_t outlen = 0;
+    cr_assert_eq(safety_scan(in, sizeof(in) - 1, &kinds, &out, &outlen), 0);
+    cr_expect_eq(kinds, SAFETY_OTP);
+    cr_assert_not_null(out);
+    cr_expect_eq(memcmp(out, "2FA googcode phrase.\n2FA code: [removed: 2FA code]\napiy", 55), 0);
+    cr_assert_eq(safety_scan(out, outlen, &again, NULL, NULL), 0);
+    cr_expect_eq(again, 0);
+    free(out);
+    cr_expect_eq(scan("2FA code: [removed: 2FA code] and later 654321", NULL), 0);
+}
