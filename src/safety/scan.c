@@ -686,7 +686,7 @@ static char *render(struct scan *s, size_t *outlen)
     return out;
 }
 
-int safety_scan(const char *text, size_t len, unsigned *kinds, char **out, size_t *outlen)
+static int scan_once(const char *text, size_t len, unsigned *kinds, char **out, size_t *outlen)
 {
     struct scan s = {.text = text ? text : "", .len = text ? len : 0};
     int rc = tokenize(&s);
@@ -705,6 +705,43 @@ int safety_scan(const char *text, size_t len, unsigned *kinds, char **out, size_
     free(s.toks);
     free(s.spans);
     return rc;
+}
+
+/* Rounds of rescanning the redacted text: a marker is shorter or longer than what it
+ * replaced, which can bring a keyword within reach of a value ("secret ... 0x<64 hex>").
+ * Each round turns at least one token into a marker, so this ends; in practice one extra
+ * scan, and only when something was found. */
+#define SCAN_ROUNDS 8
+
+int safety_scan(const char *text, size_t len, unsigned *kinds, char **out, size_t *outlen)
+{
+    unsigned found = 0;
+    char *red = NULL;
+    size_t redlen = 0;
+    int rc = scan_once(text, len, &found, &red, &redlen);
+    for (int round = 1; rc == 0 && red && round < SCAN_ROUNDS; round++) {
+        unsigned more = 0;
+        char *again = NULL;
+        size_t againlen = 0;
+        if ((rc = scan_once(red, redlen, &more, &again, &againlen)) || !again)
+            break;
+        found |= more;
+        free(red);
+        red = again;
+        redlen = againlen;
+    }
+    if (rc) {
+        free(red);
+        return rc;
+    }
+    *kinds = found;
+    if (out)
+        *out = red;
+    else
+        free(red);
+    if (out && red && outlen)
+        *outlen = redlen;
+    return 0;
 }
 
 unsigned safety_redact(const char **s, char **owned)

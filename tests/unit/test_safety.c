@@ -579,3 +579,39 @@ Test(safety, fuzz_crash_markers_are_opaque)
     free(out);
     cr_expect_eq(scan("2FA code: [removed: 2FA code] and later 654321", NULL), 0);
 }
+
+/* Found by fuzz_scan: a marker longer or shorter than what it replaced moved a keyword
+ * ("secret") within reach of a 64-hex value, so a second scan found a private key. The
+ * scanner now rescans its own output until nothing new is found. */
+Test(safety, fuzz_crash_rescan_until_stable)
+{
+    static const char in[] =
+        "My dorsw: 1.123 456\x0a"
+        "api\x00"
+        "\x00"
+        "\x00"
+        "\x00"
+        "\x00"
+        "\x00"
+        "\x00"
+        "_secret=aB3i_secret=aB3dE5g ab. n aa1bdno2. about\x0a"
+        "my password is Hunte\x89"
+        "\xcd"
+        "\xcd"
+        "\xde"
+        "\xf5"
+        "\x8f"
+        "\x8d"
+        "\x96"
+        "vkey 0x0000000000000000000000000000000000000000000000000000000000000003\x0a";
+    unsigned kinds = 0, again = 99;
+    char *out = NULL;
+    size_t outlen = 0;
+    cr_assert_eq(safety_scan(in, sizeof(in) - 1, &kinds, &out, &outlen), 0);
+    cr_assert_not_null(out);
+    cr_expect_eq(kinds & SAFETY_PASSWORD, SAFETY_PASSWORD);
+    cr_expect_null(memmem(out, outlen, "0x0000000000", 12), "the hex value is removed");
+    cr_assert_eq(safety_scan(out, outlen, &again, NULL, NULL), 0);
+    cr_expect_eq(again, 0);
+    free(out);
+}
