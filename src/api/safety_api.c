@@ -14,13 +14,7 @@ json_t *api_safety_warning(const char *a, const char *b)
         if (texts[i] && safety_scan(texts[i], strlen(texts[i]), &k, NULL, NULL) == 0)
             kinds |= k;
     }
-    if (!kinds)
-        return NULL;
-    json_t *list = json_array();
-    for (unsigned bit = 1; bit < (1u << SAFETY_NKINDS); bit <<= 1)
-        if (kinds & bit)
-            json_array_append_new(list, json_string(safety_kind_slug(bit)));
-    return json_pack("{s:o, s:s}", "kinds", list, "message", safety_warning_text(kinds));
+    return kinds ? safety_warning_json(kinds) : NULL;
 }
 
 void api_safety_warn(json_t *answer, const char *a, const char *b)

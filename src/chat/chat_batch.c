@@ -123,6 +123,7 @@ static int post_one(struct db *db, struct chat_batch_item *it, int64_t now)
     m.created_at = now;
     rc = store_chat_msg_insert(db, &m, it->client_id);
     free(clean);
+    it->secrets = secrets;
     if (rc || (rc = safety_chat_record(db, it->chat_id, me, secrets, now)))
         return rc;
     char data[64];
@@ -150,6 +151,7 @@ static void reset(struct chat_batch_item *items, size_t n)
         items[i].rc = 0;
         items[i].seq = 0;
         items[i].duplicate = 0;
+        items[i].secrets = 0;
         memset(&items[i].err, 0, sizeof(items[i].err));
     }
 }

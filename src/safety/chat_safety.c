@@ -22,6 +22,15 @@ int safety_chat_redact(const char **body, char **owned, unsigned *kinds)
     return rc;
 }
 
+json_t *safety_warning_json(unsigned kinds)
+{
+    json_t *list = json_array();
+    for (unsigned bit = 1; bit < (1u << SAFETY_NKINDS); bit <<= 1)
+        if (kinds & bit)
+            json_array_append_new(list, json_string(safety_kind_slug(bit)));
+    return json_pack("{s:o, s:s}", "kinds", list, "message", safety_warning_text(kinds));
+}
+
 int safety_chat_record(struct db *db, int64_t chat_id, int64_t author_id, unsigned kinds,
                        int64_t now)
 {

@@ -72,6 +72,8 @@ const char *safety_marker(unsigned kind);
 const char *safety_priority(unsigned kinds);
 /* The customer-facing warning, a static string. */
 const char *safety_warning_text(unsigned kinds);
+/* The warning as API answers carry it: {"kinds":[slugs], "message":text} (new reference). */
+struct json_t *safety_warning_json(unsigned kinds);
 
 /*
  * Outbound guard for staff text sent to a customer (public replies, chat messages,

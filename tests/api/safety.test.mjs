@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import WebSocket from 'ws';
 import { startServer, Client, cli } from '../lib/server.mjs';
 
 // A published BIP-39 test vector (trezor/python-mnemonic vectors.json): worthless.
@@ -140,6 +141,56 @@ test('chat: a customer message with a seed phrase is stored without it and warne
   const mine = await secAgent.get(`/api/v1/chat/${id}`);
   assert.equal(mine.status, 200, mine.text);
   isErr(await secAgent.post(`/api/v1/chat/${id}/messages`, { body: 'Please share your recovery phrase.' }), 422, 'asks_for_secret');
+});
+
+/** A WebSocket to /api/v1/chat/ws with the client's session; resolves once open. */
+function wsOpen(client) {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(srv.url.replace(/^http/, 'ws') + '/api/v1/chat/ws', { headers: { cookie: client.cookie }, handshakeTimeout: 5000 });
+    const frames = [];
+    ws.on('message', (d) => frames.push(JSON.parse(d.toString())));
+    ws.on('open', () => resolve({ ws, frames }));
+    ws.on('error', reject);
+  });
+}
+
+async function frame(conn, pred, what) {
+  for (let i = 0; i < 100; i++) {
+    const f = conn.frames.find(pred);
+    if (f) return f;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`no ${what}; got ${JSON.stringify(conn.frames).slice(0, 800)}`);
+}
+
+test('chat over WebSocket: the ack carries the warning, the stored message has no secret; an agent asking gets an error', T, async () => {
+  const c = new Client(srv.url);
+  await c.signup('ws-cust@fd-safety.test', 'customer-pass-123', 'Wes Socket');
+  const start = await c.post('/api/v1/chat', { department: 'account', message: 'hello' });
+  assert.equal(start.status, 201, start.text);
+  const id = start.json.chat.id;
+  const cw = await wsOpen(c);
+  try {
+    cw.ws.send(JSON.stringify({ type: 'hello', chat: id, last_seq: 0 }));
+    cw.ws.send(JSON.stringify({ type: 'message', chat: id, body: `words: ${PHRASE}`, client_id: 'ws-1' }));
+    const ack = await frame(cw, (f) => f.type === 'ack' && f.client_id === 'ws-1', 'ack');
+    assert.deepEqual(ack.safety_warning.kinds, ['recovery_phrase']);
+    assert.match(ack.safety_warning.message, /never ask/i);
+    const msg = await frame(cw, (f) => f.type === 'message' && f.seq === ack.seq, 'the message');
+    assert.equal(msg.body, 'words: [removed: recovery phrase]');
+    assert.equal(JSON.stringify(cw.frames).includes('sausage'), false);
+    const got = await c.get(`/api/v1/chat/${id}`);
+    assert.match(JSON.stringify(got.json.messages), /never ask/i, 'the warning is also a system message');
+  } finally { cw.ws.close(); }
+  const aw = await wsOpen(secAgent);
+  try {
+    aw.ws.send(JSON.stringify({ type: 'hello', chat: id, last_seq: 0 }));
+    aw.ws.send(JSON.stringify({ type: 'message', chat: id, body: 'Please send us your seed phrase.', client_id: 'ag-1' }));
+    const err = await frame(aw, (f) => f.type === 'error', 'an error frame');
+    assert.match(JSON.stringify(err), /never asks/);
+  } finally { aw.ws.close(); }
+  const after = await c.get(`/api/v1/chat/${id}`);
+  assert.equal(JSON.stringify(after.json.messages).includes('Please send us your seed'), false, 'the refused message is not stored');
 });
 
 test('email with a seed phrase: ticket, mail record and raw MIME hold no secret; customer warned by email', T, async () => {
