@@ -14,6 +14,7 @@
 #include "store/store.h"
 #include "tickets/tickets.h"
 
+#include <ftw.h>
 #include <jansson.h>
 #include <sodium.h>
 #include <stddef.h>
@@ -30,12 +31,28 @@ static struct store *store;
 static struct db *db;
 static struct auth_actor customer, agent;
 static int64_t last_ticket;
+static char dir[] = "/tmp/fd-fuzz-api-XXXXXX";
+
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+/* The temporary store goes when the fuzzer exits normally (a crash keeps it to look at). */
+static void cleanup(void)
+{
+    store_release(store, db);
+    store_close(store);
+    nftw(dir, remove_one, 8, FTW_DEPTH | FTW_PHYS);
+}
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    char dir[] = "/tmp/fd-fuzz-api-XXXXXX";
     int applied = 0;
     if (sodium_init() < 0 || !mkdtemp(dir) || store_open(dir, 1, &store) ||
         !(db = store_acquire(store)) || store_migrate(db, &applied))
@@ -47,6 +64,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
                          &agent.user, &err))
         abort();
     customer.scopes = agent.scopes = SCOPE_ALL;
+    atexit(cleanup);
     return 0;
 }
 

@@ -466,6 +466,9 @@ Test(safety, outbound_guard_table)
         "Your seed phrase is the only backup of your wallet, keep it offline.",
         "You can reset your password from the login page.",
         "Please confirm the withdrawal address and the amount.",
+        /* The acknowledgement every new email ticket gets (src/mail/outbox.c). */
+        "Frontdesk staff will never ask for your password, 2FA codes, seed phrase or private "
+        "keys, and will never ask you to move funds.",
         "",
     };
     struct fd_error err = {0};
