@@ -618,3 +618,27 @@ Test(safety, fuzz_crash_rescan_until_stable)
     cr_expect_eq(again, 0);
     free(out);
 }
+
+/* The built-in list is the official one: each of the 2,048 words of the shipped file is a
+ * phrase word (twelve of it in a row, lower case, is a likely phrase) and nothing else is. */
+Test(safety, builtin_wordlist_is_the_official_list)
+{
+    FILE *f = fopen(path("tests/data/secrets/bip39-english.txt"), "r");
+    cr_assert_not_null(f);
+    char w[32];
+    int n = 0;
+    while (fgets(w, sizeof(w), f)) {
+        w[strcspn(w, "\n")] = 0;
+        char in[512] = "";
+        for (int i = 0; i < 12; i++) {
+            size_t len = strlen(in);
+            snprintf(in + len, sizeof(in) - len, "%s ", w);
+        }
+        cr_expect_eq(scan(in, NULL), SAFETY_SEED, "word %d \"%s\" not on the built-in list", n, w);
+        n++;
+    }
+    fclose(f);
+    cr_expect_eq(n, 2048);
+    cr_expect_eq(
+        scan("about about about about about about about abouts about about about about", NULL), 0);
+}
