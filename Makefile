@@ -3,6 +3,7 @@
 #   make run        install missing packages, build, migrate, load demo data once, serve
 #   make test       install missing packages, build with ASan/UBSan/LSan, run every test
 #   make bench      run the benchmarks under bench/
+#   make fuzz       build the libFuzzer targets (clang) and run each FUZZ_SECONDS (default 60)
 #   make format     clang-format the sources in place; make format-check checks only
 
 .DEFAULT_GOAL := all
@@ -37,7 +38,8 @@ endef
 $(eval $(call flavour,rel,$(OPT_CFLAGS)))
 $(eval $(call flavour,san,$(SAN_CFLAGS)))
 
-.PHONY: all run test unit api browser bench format format-check deps deps-test clean
+.PHONY: all run test unit api browser bench format format-check deps deps-test clean fuzz fuzz-build \
+	fuzz-smoke
 
 all: build/frontdesk
 
@@ -78,6 +80,47 @@ format:
 
 format-check:
 	clang-format --dry-run -Werror $$(find src tests/unit bench -name '*.[ch]')
+
+# libFuzzer targets (fuzz/README.md): every fuzz/fuzz_*.c, linked with the sources built by
+# clang with ASan+UBSan and fuzzer coverage into build/fz/; fuzz/run.sh runs each from a
+# scratch copy of its seeds for FUZZ_SECONDS.
+FUZZ_SECONDS ?= 60
+FUZZ_CC ?= clang
+FUZZ_CFLAGS := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_BINS := $(patsubst fuzz/%.c,build/fuzz/%,$(sort $(wildcard fuzz/fuzz_*.c)))
+fz_OBJS := $(patsubst src/%.c,build/fz/%.o,$(SRCS)) build/fz/store/migrations_gen.o
+build/fz/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC    $@"
+	@$(FUZZ_CC) $(WARN) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(PKG_CFLAGS) -Isrc -MMD -MP -c $< -o $@
+build/fz/store/migrations_gen.o: build/gen/migrations_gen.c
+	@mkdir -p $(dir $@)
+	@$(FUZZ_CC) $(WARN) $(FUZZ_CFLAGS) -Isrc/store -c $< -o $@
+build/fuzz/fuzz_%: fuzz/fuzz_%.c $(fz_OBJS)
+	@mkdir -p $(dir $@)
+	@echo "  LD    $@"
+	@$(FUZZ_CC) $(WARN) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(PKG_CFLAGS) -Isrc -o $@ $^ $(PKG_LIBS)
+-include $(patsubst %.o,%.d,$(fz_OBJS))
+.SECONDARY: $(fz_OBJS)
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	@bash fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
+
+# The short run in `make test` (tests/run.sh): the scanner and Markdown targets, linked
+# with only the sources they need so that building them takes seconds, 10 s each.
+FUZZ_SMOKE_SECONDS ?= 10
+build/fuzz-smoke/fuzz_scan: fuzz/fuzz_scan.c src/safety/scan.c src/safety/guard.c src/core/err.c
+	@mkdir -p $(dir $@)
+	@$(FUZZ_CC) $(WARN) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(PKG_CFLAGS) -Isrc -o $@ $^ $(PKG_LIBS)
+build/fuzz-smoke/fuzz_markdown: fuzz/fuzz_markdown.c src/kb/markdown.c src/core/xalloc.c \
+		src/core/log.c src/core/err.c
+	@mkdir -p $(dir $@)
+	@$(FUZZ_CC) $(WARN) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(PKG_CFLAGS) -Isrc -o $@ $^ $(PKG_LIBS)
+
+fuzz-smoke: build/fuzz-smoke/fuzz_scan build/fuzz-smoke/fuzz_markdown
+	@bash fuzz/run.sh $(FUZZ_SMOKE_SECONDS) $^
 
 clean:
 	rm -rf build

@@ -11,6 +11,7 @@ pkgs=(gcc make pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libsod
       libstemmer-dev libgmime-3.0-dev libcurl4-openssl-dev libopendkim-dev libssl-dev libwslay-dev tzdata)
 if [ "${1:-}" = "--test" ]; then
     pkgs+=(libcriterion-dev chromium sqlite3 clang-format dovecot-imapd python3-aiosmtpd libxml2-utils)
+    pkgs+=(clang libclang-rt-14-dev) # libFuzzer for the short fuzz run (make fuzz-smoke)
     # Node.js 18+ may already come from elsewhere (with its own npm); Debian's npm
     # package would conflict with it, so ask for Debian's only when there is none.
     command -v node >/dev/null 2>&1 || pkgs+=(nodejs)

@@ -50,6 +50,19 @@ for t in build/unit/test_*; do
     passed=$((passed + p)); failed=$((failed + f + c))
 done
 
+section "fuzz (libFuzzer, short run: make fuzz-smoke)"
+if command -v clang >/dev/null 2>&1 &&
+    ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1; then
+    if out=$(make --no-print-directory fuzz-smoke 2>&1); then
+        echo "$out" | grep '^ok'
+        passed=$((passed + $(echo "$out" | grep -c '^ok')))
+    else
+        echo "$out" | tail -40; echo "FAIL fuzz-smoke"; failed=$((failed + 1))
+    fi
+else
+    echo "skip fuzz (clang with libFuzzer is not installed: scripts/deps.sh --test)"
+fi
+
 run_node() {
     local dir=$1
     local files

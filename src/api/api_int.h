@@ -50,6 +50,15 @@ int api_query_int(struct http_req *req, struct http_resp *resp, const char *name
                   int64_t hi, int64_t *out);
 void api_iso(int64_t ms, char out[32]);
 
+/* Safety (safety_api.c). The warning object ({kinds, message}) for customer text that
+ * held secrets, or NULL; api_safety_warn adds it to an answer as "safety_warning".
+ * api_safety_guard answers 422 asks_for_secret and returns -1 when a staff member's
+ * text for a customer asks for a secret (customers' text passes). */
+json_t *api_safety_warning(const char *a, const char *b);
+void api_safety_warn(json_t *answer, const char *a, const char *b);
+int api_safety_guard(struct http_resp *resp, const struct auth_actor *actor, const char *text,
+                     const char *field);
+
 /* Resource registration (one per file). */
 void api_auth_register(void);
 void api_tickets_register(size_t attachment_max);
@@ -74,5 +83,6 @@ struct buf;
  * Returns 0 or FD_ELIMIT (b is full). */
 int api_status_banner_html(struct store *st, int64_t user_id, struct buf *b);
 void api_triage_register(void);
+void api_safety_register(void);
 
 #endif

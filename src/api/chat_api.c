@@ -340,9 +340,10 @@ static void start(struct http_req *req, struct http_resp *resp)
         json_t *cj = chat_json(db, &c);
         /* The estimate given at queue time is the one stored (and reported on). */
         json_object_set_new(cj, "estimate_s", json_integer(c.estimate_s));
-        http_resp_json(resp, 201,
-                       json_pack("{s:o, s:o}", "chat", cj, "token",
-                                 token[0] ? json_string(token) : json_null()));
+        json_t *answer = json_pack("{s:o, s:o}", "chat", cj, "token",
+                                   token[0] ? json_string(token) : json_null());
+        api_safety_warn(answer, message, NULL);
+        http_resp_json(resp, 201, answer);
         route_and_publish(app, db, c.department_id, c.tier, c.department);
     }
     store_release(app->store, db);
@@ -421,7 +422,8 @@ static void post_message(struct http_req *req, struct http_resp *resp)
     if (!o)
         return;
     const char *body = NULL, *client_id = NULL;
-    if (api_str(o, "body", 1, &body, resp) || api_str(o, "client_id", 0, &client_id, resp))
+    if (api_str(o, "body", 1, &body, resp) || api_str(o, "client_id", 0, &client_id, resp) ||
+        api_safety_guard(resp, api_actor(req), body, "body"))
         goto out;
     struct app *app = API_APP(req);
     struct chat_who w = who_of(req);
@@ -433,8 +435,9 @@ static void post_message(struct http_req *req, struct http_resp *resp)
     if (rc) {
         api_fail(resp, rc, &err);
     } else {
-        http_resp_json(resp, dup ? 200 : 201,
-                       json_pack("{s:I, s:b}", "seq", (json_int_t)seq, "duplicate", dup));
+        json_t *answer = json_pack("{s:I, s:b}", "seq", (json_int_t)seq, "duplicate", dup);
+        api_safety_warn(answer, body, NULL);
+        http_resp_json(resp, dup ? 200 : 201, answer);
         if (!dup)
             publish_after(app, db, id, seq - 1);
     }

@@ -137,9 +137,10 @@ static void create(struct http_req *req, struct http_resp *resp)
     if (rc) {
         api_fail(resp, rc, &err);
     } else {
-        http_resp_json(resp, 201,
-                       json_pack("{s:o, s:O}", "ticket", api_ticket_json(t), "message",
-                                 find_message(msgs, mid)));
+        json_t *answer = json_pack("{s:o, s:O}", "ticket", api_ticket_json(t), "message",
+                                   find_message(msgs, mid));
+        api_safety_warn(answer, in.subject, in.body);
+        http_resp_json(resp, 201, answer);
         json_decref(msgs);
     }
     free(t);
@@ -461,7 +462,8 @@ static void reply(struct http_req *req, struct http_resp *resp)
     int internal = 0;
     int64_t att[16];
     int natt = 0;
-    if (api_str(o, "body", 1, &body, resp) || api_bool(o, "internal", &internal, resp))
+    if (api_str(o, "body", 1, &body, resp) || api_bool(o, "internal", &internal, resp) ||
+        (!internal && api_safety_guard(resp, a, body, "body")))
         goto out;
     json_t *ids = json_object_get(o, "attachment_ids");
     if (ids) {
@@ -494,9 +496,10 @@ static void reply(struct http_req *req, struct http_resp *resp)
     if (rc) {
         api_fail(resp, rc, &err);
     } else {
-        http_resp_json(resp, 201,
-                       json_pack("{s:O, s:o}", "message", find_message(msgs, mid), "ticket",
-                                 api_ticket_json(t)));
+        json_t *answer = json_pack("{s:O, s:o}", "message", find_message(msgs, mid), "ticket",
+                                   api_ticket_json(t));
+        api_safety_warn(answer, body, NULL);
+        http_resp_json(resp, 201, answer);
         json_decref(msgs);
     }
     free(t);

@@ -10,6 +10,7 @@
 #include "../mail/mail.h"
 #include "../routing/routing.h"
 #include "../status/status.h"
+#include "../safety/scan.h"
 #include "../store/store.h"
 #include "../sla/sla.h"
 #include "../tickets/tickets.h"
@@ -74,20 +75,25 @@ static int add_msg(struct db *db, int64_t chat_id, int64_t author_id, const char
 {
     struct chat_msg_rec m;
     memset(&m, 0, sizeof(m));
-    int rc = store_chat_next_seq(db, chat_id, &m.seq);
-    if (rc)
-        return rc;
+    char *clean = NULL;
+    unsigned secrets = 0;
+    int rc = author_id ? safety_chat_redact(&body, &clean, &secrets) : 0;
+    if (rc || (rc = store_chat_next_seq(db, chat_id, &m.seq)))
+        goto out;
     m.chat_id = chat_id;
     m.author_id = author_id;
     snprintf(m.kind, sizeof(m.kind), "%s", kind);
     m.body = body;
     m.attachment_id = attachment_id;
     m.created_at = now;
-    if ((rc = store_chat_msg_insert(db, &m, client_id)))
-        return rc;
+    if ((rc = store_chat_msg_insert(db, &m, client_id)) ||
+        (rc = safety_chat_record(db, chat_id, author_id, secrets, now)))
+        goto out;
     if (seq_out)
         *seq_out = m.seq;
-    return 0;
+out:
+    free(clean);
+    return rc;
 }
 
 static int system_msg(struct db *db, int64_t chat_id, const char *kind, int64_t now,
@@ -427,6 +433,8 @@ int chat_post(struct db *db, const struct chat_who *w, int64_t chat_id, const ch
         rc = fd_fail(err, FD_EFORBIDDEN, NULL, "only the chat's customer and agent may write");
         goto out;
     }
+    if (role != CHAT_ROLE_CUSTOMER && (rc = safety_outbound_check(body, "body", err)))
+        goto out;
     if (client_id) {
         int64_t first = 0;
         rc = store_chat_msg_by_client(db, chat_id, me, client_id, &first);

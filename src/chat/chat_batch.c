@@ -13,6 +13,7 @@
  */
 #include "../core/err.h"
 #include "../core/timeutil.h"
+#include "../safety/scan.h"
 #include "../store/store.h"
 #include "chat.h"
 #include "hub.h"
@@ -101,16 +102,29 @@ static int post_one(struct db *db, struct chat_batch_item *it, int64_t now)
         it->rc = fd_fail(&it->err, FD_ECONFLICT, "status", "the chat is %s", c.status);
         return 0;
     }
+    if (role != CHAT_ROLE_CUSTOMER && safety_outbound_check(it->body, "body", &it->err)) {
+        it->rc = FD_EINVAL;
+        return 0;
+    }
     struct chat_msg_rec m;
     memset(&m, 0, sizeof(m));
-    if ((rc = store_chat_next_seq(db, it->chat_id, &m.seq)))
+    const char *body = it->body;
+    char *clean = NULL;
+    unsigned secrets = 0;
+    if ((rc = safety_chat_redact(&body, &clean, &secrets)) ||
+        (rc = store_chat_next_seq(db, it->chat_id, &m.seq))) {
+        free(clean);
         return rc;
+    }
     m.chat_id = it->chat_id;
     m.author_id = me;
     snprintf(m.kind, sizeof(m.kind), "%s", "message");
-    m.body = it->body;
+    m.body = body;
     m.created_at = now;
-    if ((rc = store_chat_msg_insert(db, &m, it->client_id)))
+    rc = store_chat_msg_insert(db, &m, it->client_id);
+    free(clean);
+    it->secrets = secrets;
+    if (rc || (rc = safety_chat_record(db, it->chat_id, me, secrets, now)))
         return rc;
     char data[64];
     snprintf(data, sizeof(data), "{\"seq\":%lld,\"chat_id\":%lld}", (long long)m.seq,
@@ -137,6 +151,7 @@ static void reset(struct chat_batch_item *items, size_t n)
         items[i].rc = 0;
         items[i].seq = 0;
         items[i].duplicate = 0;
+        items[i].secrets = 0;
         memset(&items[i].err, 0, sizeof(items[i].err));
     }
 }

@@ -45,6 +45,7 @@
 #include "../core/timeutil.h"
 #include "../core/xalloc.h"
 #include "../http/http.h"
+#include "../safety/scan.h"
 #include "../store/store.h"
 #include "hub_int.h"
 
@@ -627,6 +628,8 @@ static void answer_post(struct conn *c, const struct hub_in *in, struct chat_bat
     }
     json_t *ack = json_pack("{s:s,s:I}", "type", "ack", "seq", (json_int_t)it->seq);
     json_object_set_new(ack, "client_id", in->client_id ? json_string(in->client_id) : json_null());
+    if (it->secrets)
+        json_object_set_new(ack, "safety_warning", safety_warning_json(it->secrets));
     conn_send_json(c, ack);
     if (it->duplicate || !it->json)
         return;

@@ -87,6 +87,7 @@ struct chat_batch_item {
     int64_t seq;
     int duplicate;
     char *json;
+    unsigned secrets; /* safety kinds removed from body (the ack carries the warning) */
 };
 int chat_post_batch(struct db *db, struct chat_batch_item *items, size_t n);
 

@@ -17,6 +17,7 @@
 #include "../core/err.h"
 #include "../core/timeutil.h"
 #include "../core/xalloc.h"
+#include "../safety/scan.h"
 #include "../store/store.h"
 #include "../tickets/tickets.h"
 #include "mail_int.h"
@@ -194,8 +195,13 @@ int mail_intake(struct db *db, const struct mail_config *cfg, const char *raw, s
     int rc = mail_parse(raw, len, &m);
     if (rc)
         return rc;
+    /* Secrets leave the message (parsed and raw) before anything is stored. */
+    char *clean_raw = NULL;
+    unsigned secrets = 0;
     struct mail_rec rec;
     memset(&rec, 0, sizeof(rec));
+    if ((rc = safety_mail_redact(&m, &raw, &len, &clean_raw, &secrets)))
+        goto done;
     if ((rc = mail__raw_put(cfg, raw, len, rec.sha256))) {
         fd_fail(err, rc, NULL, "cannot store the raw message");
         goto done;
@@ -340,7 +346,7 @@ int mail_intake(struct db *db, const struct mail_config *cfg, const char *raw, s
         snprintf(rec.status, sizeof(rec.status), "ticket");
         new_ticket = 1;
     }
-    if (rc)
+    if (rc || (rc = safety_ticket_flag(db, t, user.id, secrets, rec.created_at)))
         goto ticket_done;
     rec.ticket_id = t->id;
     rec.message_row_id = msg;
@@ -357,6 +363,8 @@ int mail_intake(struct db *db, const struct mail_config *cfg, const char *raw, s
         rc = mail__queue_ack(db, cfg, t, &m, &queued);
         res->acknowledged = queued;
     }
+    if (rc == 0 && secrets && !is_ours(db, sender) && strcmp(sender, UNKNOWN_SENDER) != 0)
+        rc = mail_queue_ticket(db, cfg, t, "notice", safety_warning_text(secrets), m.message_id, 1);
 ticket_done:
     free(t);
     if (rc)
@@ -371,6 +379,7 @@ done:
     db_rollback(db);
     mail_parsed_release(&m);
     free(long_body);
+    free(clean_raw);
     if (raced) {
         /* Another delivery of the same Message-ID committed first: a duplicate. */
         res->duplicate = 1;

@@ -7,6 +7,7 @@
 #include "../sla/sla.h"
 #include "../routing/routing.h"
 #include "../status/status.h"
+#include "../safety/scan.h"
 #include "../store/store.h"
 #include "../triage/triage.h"
 
@@ -113,6 +114,7 @@ static int create_impl(struct db *db, const struct auth_actor *a, const struct t
     if ((rc = tickets_check_exchange(in, err)))
         return rc;
 
+    struct safety_hit hit = {0};
     struct ticket_rec *t = calloc(1, sizeof(*t));
     if (!t)
         return FD_ENOMEM;
@@ -151,12 +153,13 @@ static int create_impl(struct db *db, const struct auth_actor *a, const struct t
     t->created_at = t->updated_at = now;
     if (channel && in->follow_up_of)
         t->follow_up_of = in->follow_up_of;
-    if ((rc = store_ticket_insert(db, t)))
+    const char *body = in->body;
+    if ((rc = safety_ticket_redact(db, t, &body, &hit)) || (rc = store_ticket_insert(db, t)))
         goto out;
     struct message_rec m = {0};
     m.ticket_id = t->id;
     m.author_id = a->user.id;
-    m.body = (char *)in->body;
+    m.body = (char *)body;
     m.created_at = now;
     if ((rc = store_message_insert(db, &m)))
         goto out;
@@ -168,12 +171,20 @@ static int create_impl(struct db *db, const struct auth_actor *a, const struct t
     if ((rc = event(db, t->id, a->user.id, "message_added", NULL,
                     json_pack("{s:I, s:b}", "message_id", (json_int_t)m.id, "internal", 0), now)))
         goto out;
-    /* Learned triage suggests (or, when confident, sets) the department; the admins'
-     * routing rules come after it and win; incident mode links and tags; the SLA clocks
-     * follow from the resulting department, priority and tier. */
-    if ((rc = triage_ticket_created(db, a, t, in->body, now)) ||
-        (rc = routing_ticket_created(db, t, in->body, in->recipient)) ||
-        (rc = status_ticket_autolink(db, t, in->body, now, NULL)) || /* incident mode */
+    /* A ticket that carried a secret stays with Account & Security at the priority the
+     * safety rule gave it: neither triage nor the routing rules may move it. Otherwise
+     * learned triage suggests (or, when confident, sets) the department and the admins'
+     * routing rules come after it and win. Then incident mode links and tags, and the SLA
+     * clocks follow from the resulting department, priority and tier. Every step sees
+     * the redacted text only. */
+    if (hit.kinds) {
+        if ((rc = safety_ticket_record(db, t, a->user.id, &hit, now)))
+            goto out;
+    } else if ((rc = triage_ticket_created(db, a, t, body, now)) ||
+               (rc = routing_ticket_created(db, t, body, in->recipient))) {
+        goto out;
+    }
+    if ((rc = status_ticket_autolink(db, t, body, now, NULL)) || /* incident mode */
         (rc = sla_ticket_changed(db, t->id, now)))
         goto out;
     if (!in_txn && (rc = db_commit(db)))
@@ -184,6 +195,7 @@ static int create_impl(struct db *db, const struct auth_actor *a, const struct t
 out:
     if (!in_txn)
         db_rollback(db);
+    safety_hit_release(&hit);
     free(t);
     return rc;
 }
@@ -390,6 +402,7 @@ static int reply_impl(struct db *db, const struct auth_actor *a, const char *cha
         return rc;
     if (internal && !auth_is_staff(a))
         return fd_fail(err, FD_EFORBIDDEN, "internal", "customers cannot post internal notes");
+    struct safety_hit hit = {0};
     struct ticket_rec *t = calloc(1, sizeof(*t));
     if (!t)
         return FD_ENOMEM;
@@ -418,6 +431,8 @@ static int reply_impl(struct db *db, const struct auth_actor *a, const char *cha
         if (to && (rc = set_status(db, t, a->user.id, to, now)))
             goto out;
     }
+    if ((rc = safety_ticket_redact(db, t, &body, &hit)))
+        goto out;
     struct message_rec m = {0};
     m.ticket_id = t->id;
     m.author_id = a->user.id;
@@ -442,7 +457,8 @@ static int reply_impl(struct db *db, const struct auth_actor *a, const char *cha
     }
     if ((rc = event(db, t->id, a->user.id, "message_added", NULL,
                     json_pack("{s:I, s:b}", "message_id", (json_int_t)m.id, "internal", internal),
-                    now)))
+                    now)) ||
+        (rc = safety_ticket_record(db, t, a->user.id, &hit, now)))
         goto out;
     t->updated_at = now;
     if ((rc = store_ticket_update(db, t)) || (rc = sla_ticket_changed(db, t->id, now)) ||
@@ -454,6 +470,7 @@ static int reply_impl(struct db *db, const struct auth_actor *a, const char *cha
 out:
     if (!in_txn)
         db_rollback(db);
+    safety_hit_release(&hit);
     free(t);
     return rc;
 }

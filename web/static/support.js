@@ -311,7 +311,8 @@ async function newTicketView() {
           return;
         }
       }
-      flash(`Ticket ${ref} created. We will reply by email and here.`);
+      if (res.safety_warning) flash(`Ticket ${ref} created. ${res.safety_warning.message}`, 'error');
+      else flash(`Ticket ${ref} created. We will reply by email and here.`);
       location.hash = `#/tickets/${encodeURIComponent(ref)}`;
     });
   });
@@ -363,7 +364,8 @@ async function ticketView(ref) {
         flash(`Your reply opened follow-up ticket ${nref}.`);
         location.hash = `#/tickets/${encodeURIComponent(nref)}`;
       } else {
-        flash('Reply sent.');
+        flash(res.safety_warning ? `Reply sent. ${res.safety_warning.message}` : 'Reply sent.',
+          res.safety_warning ? 'error' : 'success');
         await rerender();
       }
     });
