@@ -12,11 +12,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const report_paths[] = {
-    "/api/v1/reports/volume-channel", "/api/v1/reports/volume-department",
-    "/api/v1/reports/first-reply",    "/api/v1/reports/resolution",
-    "/api/v1/reports/backlog",        "/api/v1/reports/csat",
-    "/api/v1/reports/deflection",     NULL};
+static const char *const report_paths[] = {"/api/v1/reports/volume-channel",
+                                           "/api/v1/reports/volume-department",
+                                           "/api/v1/reports/first-reply",
+                                           "/api/v1/reports/resolution",
+                                           "/api/v1/reports/backlog",
+                                           "/api/v1/reports/csat",
+                                           "/api/v1/reports/deflection",
+                                           "/api/v1/reports/sla",
+                                           NULL};
 
 static void report(struct http_req *req, struct http_resp *resp)
 {

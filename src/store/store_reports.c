@@ -109,6 +109,41 @@ int store_reports_created(struct db *db, int64_t from, int64_t to, int64_t depar
     return run_samples(st, 6, cb, ctx);
 }
 
+int store_reports_sla(struct db *db, int64_t from, int64_t to, int64_t department_id,
+                      store_sla_clock_cb cb, void *ctx)
+{
+    struct db_stmt *st;
+    if (db_prepare(db,
+                   "SELECT s.metric, CASE WHEN s.state = 'met' THEN s.stopped_at "
+                   "ELSE s.breached_at END, "
+                   "CASE WHEN s.state = 'met' THEN (s.due_at IS NOT NULL AND s.due_at > 0 "
+                   "AND s.due_at <= s.stopped_at) ELSE 1 END "
+                   "FROM ticket_sla s JOIN tickets t ON t.id = s.ticket_id "
+                   "WHERE s.metric IN ('first_reply', 'resolution') "
+                   "AND ((s.state = 'met' AND s.stopped_at >= ? AND s.stopped_at < ?) "
+                   "OR (s.state <> 'met' AND s.breached_at >= ? AND s.breached_at < ?)) "
+                   "AND (? = 0 OR t.department_id = ?) ORDER BY s.ticket_id",
+                   &st))
+        return FD_EDB;
+    db_bind_int64(st, 1, from);
+    db_bind_int64(st, 2, to);
+    db_bind_int64(st, 3, from);
+    db_bind_int64(st, 4, to);
+    db_bind_int64(st, 5, department_id);
+    db_bind_int64(st, 6, department_id);
+    int rc;
+    while ((rc = db_step(st)) == 1) {
+        char metric[16];
+        STORE_COPY(st, 0, metric);
+        if (cb(ctx, metric, db_col_int64(st, 1), (int)db_col_int64(st, 2))) {
+            rc = 0;
+            break;
+        }
+    }
+    db_finalize(st);
+    return rc < 0 ? rc : 0;
+}
+
 int store_reports_open(struct db *db, int64_t department_id, store_sample_cb cb, void *ctx)
 {
     struct db_stmt *st;

@@ -38,6 +38,12 @@ int store_reports_open(struct db *db, int64_t department_id, store_sample_cb cb,
 
 /* Deflection prompts created in [from, to): created_at, whether an article was opened,
  * whether a ticket was still filed. */
+/* SLA clocks (first reply, resolution) that finished in [from, to) — at their stop time,
+ * late when the due time came before it — and clocks still running that breached in the
+ * period (at their breach time). metric is "first_reply" or "resolution". */
+typedef int (*store_sla_clock_cb)(void *ctx, const char *metric, int64_t at, int late);
+int store_reports_sla(struct db *db, int64_t from, int64_t to, int64_t department_id,
+                      store_sla_clock_cb cb, void *ctx);
 typedef int (*store_deflection_cb)(void *ctx, int64_t created_at, int opened, int filed);
 int store_reports_deflections(struct db *db, int64_t from, int64_t to, store_deflection_cb cb,
                               void *ctx);

@@ -68,7 +68,7 @@ describe('reports page', () => {
     return { ctx, page };
   }
 
-  it('draws every report as SVG, says "not available" for missing ones, and downloads the CSV', async () => {
+  it('draws every report as SVG or a table, including the SLA, complaint and incident reports, and downloads the CSV', async () => {
     const { ctx, page } = await signedIn(supCreds);
     await page.getByRole('link', { name: 'Reports' }).click();
     await page.getByRole('heading', { name: 'Reports', exact: true }).waitFor();
@@ -85,8 +85,12 @@ describe('reports page', () => {
     const heights = await csatBars.evaluateAll((els) => els.map((e) => Number(e.getAttribute('height'))));
     assert.ok(heights[3] > 0 && heights.filter((x) => x > 0).length === 1, `only the 4-star bar: ${heights}`);
     assert.match(await card('csat').locator('.report-note').innerText(), /average 4\.00/);
-    for (const n of ['sla', 'complaints']) {
-      assert.equal(await card(n).getByTestId('not-available').innerText(), 'Not available on this server.');
+    // Reports served by other modules: SLA compliance as a line chart (four series),
+    // complaint step timings and contacts per incident as tables.
+    assert.equal(await card('sla').locator('svg[data-chart="line"] path.series').count(), 4);
+    for (const n of ['complaints', 'incidents']) {
+      await card(n).locator('table.report-table').waitFor();
+      assert.equal(await card(n).getByTestId('not-available').count(), 0);
     }
 
     const [dl] = await Promise.all([page.waitForEvent('download'), card('first-reply').getByTestId('csv').click()]);

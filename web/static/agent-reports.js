@@ -10,9 +10,9 @@ import { h, parseHash, select, flashBox } from './ui.js';
 
 export const REPORTS = [
   'volume-channel', 'volume-department', 'first-reply', 'resolution', 'backlog', 'csat',
-  'deflection', 'sla', 'complaints',
+  'deflection', 'sla', 'complaints', 'incidents',
 ];
-const TITLES = { sla: 'SLA compliance', complaints: 'Complaint step timings' };
+const TITLES = { sla: 'SLA compliance', complaints: 'Complaint step timings', incidents: 'Contacts per incident' };
 const COLORS = ['#2563eb', '#16a34a', '#d97706', '#dc2626', '#7c3aed', '#0891b2', '#db2777', '#4b5563'];
 const NS = 'http://www.w3.org/2000/svg';
 const W = 640;
