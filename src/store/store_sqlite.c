@@ -337,9 +337,19 @@ int store_migrate(struct db *db, int *applied)
         return rc;
     if (cur > store_schema_latest())
         return FD_ECONFLICT;
+    /* Every known version not applied yet, in order, not only those above the highest
+     * applied: branches developed in parallel may land a lower number after a higher one. */
     for (size_t i = 0; i < fd_migrations_count; i++) {
         const struct fd_migration *m = &fd_migrations[i];
-        if (m->version <= cur)
+        struct db_stmt *q;
+        if (db_prepare(db, "SELECT 1 FROM schema_migrations WHERE version = ?", &q))
+            return FD_EDB;
+        db_bind_int64(q, 1, m->version);
+        int done = db_step(q);
+        db_finalize(q);
+        if (done < 0)
+            return FD_EDB;
+        if (done == 1)
             continue;
         if (db_begin_write(db))
             return FD_EDB;

@@ -63,3 +63,23 @@ Test(store, data_survives_reopen)
     db_finalize(st);
     fixture_close(&fx);
 }
+
+/* A database that has a later migration but lacks an earlier one (branches developed in
+ * parallel can land a lower number after a higher one) gets the missing one applied. */
+Test(store, migrate_applies_a_missing_lower_version)
+{
+    struct fixture fx;
+    fixture_open(&fx);
+    cr_assert_eq(db_exec(fx.db, "ALTER TABLE users DROP COLUMN language"), 0);
+    cr_assert_eq(db_exec(fx.db, "ALTER TABLE users DROP COLUMN vip_level"), 0);
+    cr_assert_eq(db_exec(fx.db, "DELETE FROM schema_migrations WHERE version = 6"), 0);
+    int applied = -1, v = 0;
+    cr_assert_eq(store_migrate(fx.db, &applied), 0);
+    cr_assert_eq(applied, 1);
+    cr_assert_eq(store_schema_version(fx.db, &v), 0);
+    cr_assert_eq(v, store_schema_latest());
+    cr_assert_eq(db_exec(fx.db, "UPDATE users SET vip_level = 2, language = 'de'"), 0);
+    cr_assert_eq(store_migrate(fx.db, &applied), 0);
+    cr_assert_eq(applied, 0);
+    fixture_close(&fx);
+}
