@@ -398,9 +398,9 @@ test('retention: no delete route, and the store refuses to delete a complaint yo
   const c = await file(custA);
   const d = await sup.del(`/api/v1/complaints/${c.reference}`);
   assert.equal(d.status, 405);
-  assert.throws(() => execFileSync('sqlite3', [join(srv.dataDir, 'frontdesk.db'), `DELETE FROM complaints WHERE id = ${c.id}`], { stdio: 'pipe' }),
+  assert.throws(() => execFileSync('sqlite3', ['-cmd', '.timeout 10000', join(srv.dataDir, 'frontdesk.db'), `DELETE FROM complaints WHERE id = ${c.id}`], { stdio: 'pipe' }),
     /retention period/);
-  assert.throws(() => execFileSync('sqlite3', [join(srv.dataDir, 'frontdesk.db'), `UPDATE complaint_events SET data = '{}' WHERE complaint_id = ${c.id}`], { stdio: 'pipe' }),
+  assert.throws(() => execFileSync('sqlite3', ['-cmd', '.timeout 10000', join(srv.dataDir, 'frontdesk.db'), `UPDATE complaint_events SET data = '{}' WHERE complaint_id = ${c.id}`], { stdio: 'pipe' }),
     /append-only/);
   assert.equal(sql(`SELECT count(*) FROM complaints WHERE id = ${c.id}`), '1');
   assert.ok(Number(sql('SELECT retention_ms FROM complaint_settings')) >= 5 * 365 * DAY);
