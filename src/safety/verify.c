@@ -584,3 +584,23 @@ scan:
     *out = a;
     return 0;
 }
+
+int verify_chat_greeting(struct db *db, int64_t agent_id, int64_t customer_id, const char *intro,
+                         char *out, size_t n)
+{
+    char code[16];
+    int rc = verify_agent_code(db, agent_id, code, sizeof(code));
+    if (rc)
+        return rc;
+    char base[600];
+    snprintf(base, sizeof(base),
+             "%.400s Agent code %s: check it at /verify to be sure you are talking to "
+             "Frontdesk support.",
+             intro, code);
+    char *coded = NULL;
+    if ((rc = antiphish_text_apply(db, customer_id, base, &coded)))
+        return rc;
+    snprintf(out, n, "%s", coded ? coded : base);
+    free(coded);
+    return 0;
+}

@@ -107,6 +107,13 @@ void verify_agent_code_render(const char *key_hex, int64_t agent_id, int64_t day
  * or autocommit). Returns 0 or FD_EDB. */
 int verify_agent_code(struct db *db, int64_t agent_id, char *out, size_t n);
 
+/* The system line a customer sees when an agent joins their chat: intro ("Alice joined
+ * the chat.") then "Agent code 7KQ2-9M: check it at /verify ...", preceded by the
+ * customer's anti-phishing code line when they have one. Inside the caller's write
+ * transaction. Returns 0 or FD_EDB. */
+int verify_chat_greeting(struct db *db, int64_t agent_id, int64_t customer_id, const char *intro,
+                         char *out, size_t n);
+
 /* ---- anti-phishing codes (antiphish.c) ---- */
 
 #define ANTIPHISH_MIN 4
