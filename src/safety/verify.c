@@ -209,6 +209,7 @@ struct scan {
     unsigned kinds;    /* bit i: compare with entries of verify_kinds[i] */
     struct verify_answer *a;
     enum verify_look best_look;
+    int exact; /* an entry equal to the query was found */
 };
 
 static int kind_bit(const char *k)
@@ -240,16 +241,19 @@ static int scan_entry(void *ctx, const struct verify_entry_rec *e)
 {
     struct scan *s = ctx;
     struct verify_answer *a = s->a;
-    if (a->verdict == VERIFY_OFFICIAL)
+    if (s->exact)
         return 0;
     int bit = kind_bit(e->kind);
     int is_dom = !strcmp(e->kind, "domain");
-    /* exact */
+    /* exact: the entry itself, which beats an address merely at an official domain */
     if ((s->kinds & (unsigned)bit) && !strcmp(s->value, e->value)) {
         a->verdict = VERIFY_OFFICIAL;
         set_match(a, e);
+        s->exact = 1;
         return 0;
     }
+    if (a->verdict == VERIFY_OFFICIAL)
+        return 0;
     if (is_dom && s->host && host_under(s->host, e->value)) {
         a->verdict = VERIFY_OFFICIAL;
         set_match(a, e);
