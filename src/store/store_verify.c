@@ -153,8 +153,20 @@ int store_verify_secret(struct db *db, char *out, size_t n)
     if (db_prepare(db, "INSERT INTO verify_secret (id, key_hex) VALUES (1, ?)", &st))
         return FD_EDB;
     db_bind_text(st, 1, hex);
-    if ((rc = store__step_done(st)))
+    rc = store__step_done(st);
+    sodium_memzero(key, sizeof(key));
+    if (rc == FD_ECONFLICT) {
+        /* another connection created it first: use that one */
+        if (db_prepare(db, "SELECT key_hex FROM verify_secret WHERE id = 1", &st))
+            return FD_EDB;
+        rc = db_step(st);
+        if (rc == 1)
+            store__copy_col(st, 0, out, n);
+        return store__finish_row(st, rc);
+    }
+    if (rc)
         return rc;
     snprintf(out, n, "%s", hex);
+    sodium_memzero(hex, sizeof(hex));
     return 0;
 }

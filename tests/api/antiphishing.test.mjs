@@ -167,3 +167,19 @@ test('the chat greeting shows the agent code and the customer code; transcript m
   const after = await new Client(srv.url).get('/api/v1/verify?q=' + encodeURIComponent(code));
   assert.equal(after.json.agent.in_chat_now, false);
 });
+
+test('a status-page subscription by the customer\'s address carries the code; a stranger\'s does not', { timeout: 30000 }, async () => {
+  const sub = async (email) => {
+    const res = await fetch(srv.url + '/status/subscribe', {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ email }).toString(), redirect: 'manual',
+    });
+    assert.equal(res.status, 200, await res.text());
+  };
+  await sub(custEmail);
+  await sub('stranger@cust-ap.test');
+  const mine = await mailTo(custEmail, /confirm/i, 'subscription confirmation');
+  assert.ok(plain(mine).includes(LINE), 'status confirmation to the customer');
+  const theirs = await mailTo('stranger@cust-ap.test', /confirm/i, 'stranger confirmation');
+  assert.ok(!plain(theirs).includes('anti-phishing code'), 'no code for an address without one');
+});
