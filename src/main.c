@@ -238,6 +238,7 @@ static void mail_config_from(const struct fd_config *cfg, struct mail_config *m)
     m->attachment_max = (size_t)cfg->attachment_max;
     m->mail_max = (size_t)cfg->mail_max;
     m->ack_per_hour = (int)cfg->mail_ack_per_hour;
+    m->phishing_address = cfg->phishing_address;
 }
 
 /* Splits imap_urls (comma-separated) into a NULL-terminated list; the caller frees both. */

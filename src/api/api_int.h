@@ -84,5 +84,6 @@ struct buf;
 int api_status_banner_html(struct store *st, int64_t user_id, struct buf *b);
 void api_triage_register(void);
 void api_safety_register(void);
+void api_verify_register(void);
 
 #endif

@@ -401,4 +401,5 @@ void api_register(size_t attachment_max, size_t mail_max)
     api_social_register();
     api_triage_register();
     api_safety_register();
+    api_verify_register();
 }

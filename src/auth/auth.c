@@ -219,15 +219,18 @@ unsigned auth_scope_parse(const char *s)
         return SCOPE_USERS_READ;
     if (strcmp(s, "mail:ingest") == 0)
         return SCOPE_MAIL_INGEST;
+    if (strcmp(s, "customers:write") == 0)
+        return SCOPE_CUSTOMERS_WRITE;
     return 0;
 }
 
 static void scopes_text(unsigned scopes, char *out, size_t n)
 {
-    snprintf(out, n, "%s%s%s%s", (scopes & SCOPE_TICKETS_READ) ? "tickets:read " : "",
+    snprintf(out, n, "%s%s%s%s%s", (scopes & SCOPE_TICKETS_READ) ? "tickets:read " : "",
              (scopes & SCOPE_TICKETS_WRITE) ? "tickets:write " : "",
              (scopes & SCOPE_USERS_READ) ? "users:read " : "",
-             (scopes & SCOPE_MAIL_INGEST) ? "mail:ingest " : "");
+             (scopes & SCOPE_MAIL_INGEST) ? "mail:ingest " : "",
+             (scopes & SCOPE_CUSTOMERS_WRITE) ? "customers:write " : "");
 }
 
 int auth_token_create(struct db *db, const struct auth_actor *actor, const char *name,
@@ -235,7 +238,7 @@ int auth_token_create(struct db *db, const struct auth_actor *actor, const char 
 {
     if (!auth_is_staff(actor) || actor->via_token)
         return FD_EFORBIDDEN;
-    char raw[AUTH_TOKEN_HEX + 1], hash[65], text[64];
+    char raw[AUTH_TOKEN_HEX + 1], hash[65], text[128];
     random_hex(raw);
     snprintf(token_out, AUTH_TOKEN_HEX + 5, "fdt_%s", raw);
     token_hash(token_out, hash);

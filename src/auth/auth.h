@@ -26,6 +26,8 @@ enum auth_scope {
     SCOPE_TICKETS_WRITE = 1u << 1,
     SCOPE_USERS_READ = 1u << 2,
     SCOPE_MAIL_INGEST = 1u << 3, /* the mailgate: POST /api/v1/mail/inbound */
+    /* customers' settings (anti-phishing code) */
+    SCOPE_CUSTOMERS_WRITE = 1u << 4,
     SCOPE_ALL = 0xffu,
 };
 

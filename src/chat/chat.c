@@ -2,6 +2,7 @@
 #include "chat.h"
 
 #include "../auth/auth.h"
+#include "../safety/verify.h"
 #include "../core/blob.h"
 #include "../core/buf.h"
 #include "../core/err.h"
@@ -755,8 +756,12 @@ static int assign(struct db *db, struct chat_rec *c, const struct chat_agent_rec
     c->assigned_at = now;
     snprintf(c->status, sizeof(c->status), "active");
     int rc;
+    char greeting[800];
     if ((rc = store_chat_update(db, c)) || (rc = store_agent_assigned(db, ag->id, now)) ||
-        (rc = system_msg(db, c->id, "system", now, "%s joined the chat.", ag->name)))
+        (snprintf(greeting, sizeof(greeting), "%s joined the chat.", ag->name) < 0) ||
+        (rc = verify_chat_greeting(db, ag->id, c->customer_id, greeting, greeting,
+                                   sizeof(greeting))) ||
+        (rc = system_msg(db, c->id, "system", now, "%s", greeting)))
         return rc;
     return chat_event(db, 0, 0, "chat_assigned", c->id,
                       json_pack("{s:I, s:I}", "agent_id", (json_int_t)ag->id, "wait_s",
@@ -850,12 +855,16 @@ int chat_transfer(struct db *db, const struct auth_actor *a, int64_t chat_id, in
         goto out;
     }
     int64_t from = c.agent_id;
+    char greeting[800];
     c.agent_id = to.id;
     if (!c.assigned_at)
         c.assigned_at = now;
     snprintf(c.status, sizeof(c.status), "active");
     if ((rc = store_chat_update(db, &c)) || (rc = store_agent_assigned(db, to.id, now)) ||
-        (rc = system_msg(db, c.id, "system", now, "The chat was transferred to %s.", to.name)) ||
+        (snprintf(greeting, sizeof(greeting), "The chat was transferred to %s.", to.name) < 0) ||
+        (rc = verify_chat_greeting(db, to.id, c.customer_id, greeting, greeting,
+                                   sizeof(greeting))) ||
+        (rc = system_msg(db, c.id, "system", now, "%s", greeting)) ||
         (rc = chat_event(db, 0, a->user.id, "chat_transferred", c.id,
                          json_pack("{s:I, s:I}", "from", (json_int_t)from, "to", (json_int_t)to.id),
                          now)))

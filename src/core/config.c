@@ -45,6 +45,7 @@ static const struct key keys[] = {
     L(login_window_s, 1, 86400, "window for counting failed logins, seconds"),
     S(log_level, "err, warn, info or debug"),
     S(mail_domain, "domain of Frontdesk's Message-IDs"),
+    S(phishing_address, "address for phishing reports (empty: phishing@mail_domain)"),
     S(mail_default_department, "department for mail to unknown addresses"),
     L(mail_max, 1024, 1L << 30, "largest inbound email, bytes"),
     L(mail_ack_per_hour, 0, 1000, "acknowledgements sent to one address per hour"),

@@ -27,6 +27,7 @@ struct fd_config {
     char log_level[16];
     /* email */
     char mail_domain[128];            /* for Message-IDs */
+    char phishing_address[256];       /* phishing reports; "" = phishing@mail_domain */
     char mail_default_department[32]; /* unknown recipients go here */
     long mail_max;                    /* largest inbound message, bytes */
     long mail_ack_per_hour;           /* acknowledgements to one sender per hour */

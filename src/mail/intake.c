@@ -17,6 +17,7 @@
 #include "../core/err.h"
 #include "../core/timeutil.h"
 #include "../core/xalloc.h"
+#include "../safety/phish_report.h"
 #include "../safety/scan.h"
 #include "../store/store.h"
 #include "../tickets/tickets.h"
@@ -297,7 +298,8 @@ int mail_intake(struct db *db, const struct mail_config *cfg, const char *raw, s
     int threaded = thread_by_ids(db, &m, &candidate) || mail__subject_ticket(m.subject, &candidate);
     struct ticket_rec *t = xcalloc(1, sizeof(*t));
     int64_t msg = 0;
-    int new_ticket = 0;
+    int new_ticket = 0, phishing = 0;
+    struct user_rec sys;
     if (threaded && store_ticket_get(db, candidate, t) != 0)
         threaded = 0; /* a tag naming no ticket: a new request */
     if (threaded) {
@@ -342,6 +344,10 @@ int mail_intake(struct db *db, const struct mail_config *cfg, const char *raw, s
         if (m.parse_error)
             in.tags[in.ntags++] = "unparsed-mail";
         in.recipient = address ? address : m.nrecipients ? m.recipients[0].email : NULL;
+        if ((phishing = phish_report_match(cfg->phishing_address, cfg->domain, &m, address))) {
+            in.department = PHISH_REPORT_DEPARTMENT;
+            in.tags[in.ntags++] = PHISH_REPORT_TAG;
+        }
         rc = tickets_create_in_txn(db, &actor, "email", &in, t, &msg, err);
         snprintf(rec.status, sizeof(rec.status), "ticket");
         new_ticket = 1;
@@ -352,6 +358,9 @@ int mail_intake(struct db *db, const struct mail_config *cfg, const char *raw, s
     rec.message_row_id = msg;
     if ((rc = save_attachments(db, cfg, &m, user.id, t->id, msg, err)) ||
         (rc = add_participants(db, t->id, &m, sender)))
+        goto ticket_done;
+    if (phishing &&
+        ((rc = mail__system_user(db, &sys)) || (rc = phish_report_post(db, &sys, t->id, &m, err))))
         goto ticket_done;
     if ((rc = store_mail_insert(db, &rec)) == FD_ECONFLICT)
         raced = 1;

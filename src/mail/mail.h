@@ -103,6 +103,8 @@ struct mail_config {
     size_t attachment_max;
     size_t mail_max;  /* largest message taken in, bytes */
     int ack_per_hour; /* acknowledgements to one sender per hour */
+    /* phishing reports (NULL or "": phishing@domain) */
+    const char *phishing_address;
 };
 
 struct mail_intake_result {

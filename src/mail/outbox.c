@@ -14,6 +14,7 @@
 #include "../core/xalloc.h"
 #include "../store/store.h"
 #include "../reports/reports.h"
+#include "../safety/verify.h"
 #include "../tickets/tickets.h"
 #include "mail_int.h"
 
@@ -86,6 +87,11 @@ int mail_queue(struct db *db, const struct mail_config *cfg, const struct mail_n
     int rc = store_mail_primary_address(db, n->department_id, from, sizeof(from));
     if (rc)
         return rc;
+    /* A customer's anti-phishing code goes into every message to them (or it is refused). */
+    char *coded = NULL;
+    if ((rc = antiphish_mail_apply(db, n->to_email, n->kind, n->text, n->html, &coded)))
+        return rc;
+    const char *text = coded ? coded : n->text;
     mail_new_message_id(cfg->domain, msgid, sizeof(msgid));
     struct mail_out out = {0};
     out.from_name = "Frontdesk Support";
@@ -93,13 +99,13 @@ int mail_queue(struct db *db, const struct mail_config *cfg, const struct mail_n
     out.to_name = n->to_name;
     out.to_email = n->to_email;
     out.subject = n->subject;
-    out.text = n->text;
+    out.text = text;
     out.message_id = msgid;
     out.in_reply_to = n->in_reply_to;
     out.references = n->references;
     out.nreferences = n->nreferences;
     out.auto_submitted = n->auto_submitted;
-    char *html = n->html ? NULL : text_to_html(n->text);
+    char *html = n->html ? NULL : text_to_html(text);
     out.html = n->html ? n->html : html;
     out.attachments = n->attachments;
     out.nattachments = n->nattachments;
@@ -107,6 +113,7 @@ int mail_queue(struct db *db, const struct mail_config *cfg, const struct mail_n
     size_t len = 0;
     rc = mail_compose(&out, &raw, &len);
     free(html);
+    free(coded);
     if (rc)
         return rc;
     struct mail_rec rec;

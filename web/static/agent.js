@@ -17,6 +17,7 @@ import { canAdminRouting, routingView, macroPanel } from './agent-routing.js';
 import { canSeeReports, reportsView, csatPanel } from './agent-reports.js';
 import { statusView, incidentPanel } from './agent-status.js';
 import { triagePanel } from './agent-triage.js';
+import { canSeeVerify, verifyView } from './agent-verify.js';
 
 const main = document.getElementById('main');
 const bar = document.getElementById('topbar');
@@ -72,6 +73,7 @@ function renderTopbar() {
   if (canAdminRouting(state.user)) links.push(['#/routing', 'Routing']);
   if (canSeeReports(state.user)) links.push(['#/reports', 'Reports']);
   if (isStaff(state.user)) links.push(['#/status', 'Status']);
+  if (canSeeVerify(state.user)) links.push(['#/verify', 'Verify']);
   mount(bar, topbar({ product: 'Agent console', user: state.user, onSignOut: signOut, links }));
   if (isStaff(state.user)) updateNavCount();
   const p0 = parseHash().path[0];
@@ -597,6 +599,9 @@ async function route(keepFocus = false) {
     } else if (path[0] === 'routing' && canAdminRouting(state.user)) {
       renderTopbar();
       view = await routingView({ go, flash, takeFlash, departments: state.departments || [] }).catch((e) => h('section', null, h('h1', { text: 'Routing' }), flashBox(e.message, 'error')));
+    } else if (path[0] === 'verify' && canSeeVerify(state.user)) {
+      renderTopbar();
+      view = await verifyView({ user: state.user });
     } else if (path[0] === 'status') {
       renderTopbar();
       view = await statusView({ user: state.user, flash, takeFlash });
