@@ -253,6 +253,32 @@ out:
     return rc;
 }
 
+int auth_password_change(struct db *db, const struct user_rec *u, const char *current,
+                         const char *password, int64_t keep_session, int64_t *revoked,
+                         struct fd_error *err)
+{
+    char hash[crypto_pwhash_STRBYTES], old[crypto_pwhash_STRBYTES];
+    int rc = auth_password_hash(password, hash, sizeof(hash), err);
+    if (rc)
+        return rc;
+    if ((rc = db_begin_write(db)))
+        return rc;
+    struct user_rec cur;
+    rc = store_user_by_email(db, u->email, &cur, old, sizeof(old));
+    if (rc == 0 && crypto_pwhash_str_verify(old, current, strlen(current)) != 0)
+        rc = FD_EAUTH;
+    if (rc == 0)
+        rc = store_user_set_password(db, u->id, hash);
+    if (rc == 0)
+        rc = store_session_delete_others(db, u->id, keep_session, revoked);
+    if (rc == 0)
+        rc = store_event_insert(db, 0, u->id, "password_changed", "{}", fd_now_ms());
+    if (rc == 0)
+        rc = db_commit(db);
+    db_rollback(db);
+    return rc;
+}
+
 int auth_user_unlock(struct db *db, const struct user_rec *admin, int64_t user_id)
 {
     struct user_rec u;

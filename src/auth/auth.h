@@ -83,6 +83,12 @@ int auth_login(struct db *db, const struct auth_limits *lim, const char *email,
 int auth_login_ex(struct db *db, const struct auth_limits *lim, const char *email,
                   const char *password, const char *ip, struct auth_actor *out, char *token_out,
                   int *need_code, struct fd_error *err);
+/* Changes the signed-in user's password after checking the current one, and ends every
+ * other session of theirs (keep_session stays; *revoked gets how many ended).
+ * Returns 0, FD_EAUTH (current password wrong), FD_EINVAL (new one too short/long), FD_EDB. */
+int auth_password_change(struct db *db, const struct user_rec *u, const char *current,
+                         const char *password, int64_t keep_session, int64_t *revoked,
+                         struct fd_error *err);
 /* Lifts the lockout of an account (admin). Returns 0, FD_ENOTFOUND, FD_EDB. */
 int auth_user_unlock(struct db *db, const struct user_rec *admin, int64_t user_id);
 /* Resolves a session with idle expiry, records activity, and sets must_enrol. */
