@@ -376,7 +376,14 @@ int store_audit_list(struct db *db, const struct audit_filter *f,
                    "SELECT " STORE_EVENT_COLS "WHERE e.ticket_id IS NULL "
                    "AND (? = 0 OR e.actor_id = ?) AND (? IS NULL OR e.type = ?) "
                    "AND e.created_at >= ? AND (? = 0 OR e.created_at < ?) "
-                   "AND (? = 0 OR e.id < ?) ORDER BY e.id DESC LIMIT ?",
+                   "AND (? = 0 OR e.id < ?) "
+                   /* Conversation and subscriber traffic is not administration: it is
+                    * left out unless asked for by type. */
+                   "AND (? IS NOT NULL OR e.type NOT IN ('chat_message', 'chat_agent_status', "
+                   "'secret_removed', 'status.subscription_requested', "
+                   "'status.subscription_confirmed', 'status.unsubscribed', "
+                   "'status.chat_linked')) "
+                   "ORDER BY e.id DESC LIMIT ?",
                    &st))
         return FD_EDB;
     db_bind_int64(st, 1, f->actor_id);
@@ -388,7 +395,8 @@ int store_audit_list(struct db *db, const struct audit_filter *f,
     db_bind_int64(st, 7, f->until);
     db_bind_int64(st, 8, f->before_id);
     db_bind_int64(st, 9, f->before_id);
-    db_bind_int64(st, 10, f->limit);
+    db_bind_text(st, 10, f->type);
+    db_bind_int64(st, 11, f->limit);
     int rc;
     while ((rc = db_step(st)) == 1) {
         struct event_rec e;

@@ -365,8 +365,12 @@ test('audit view: admins only, filters, and it records admin actions', async () 
   const ok = await admin.post('/api/v1/auth/login/2fa', { challenge: r.json.challenge, code: totp(srv.admin.adminSecret, now) });
   assert.equal(ok.status, 200, ok.text);
   admin.csrf = ok.json.csrf_token;
+  // A configuration change made elsewhere (a shared macro) shows up too.
+  const m = await admin.post('/api/v1/macros', { name: 'Audit me', body: 'Hello' });
+  assert.equal(m.status, 201, m.text);
   const l = await admin.get('/api/v1/audit');
   assert.equal(l.status, 200, l.text);
+  assert.equal(l.json.events[0].type, 'macro_created');
   const types = new Set(l.json.events.map((e) => e.type));
   for (const t of ['2fa_enforced', '2fa_enforcement_lifted', '2fa_disabled', 'sessions_revoked', 'account_unlocked', 'password_changed']) {
     assert.ok(types.has(t), `audit lacks ${t}: ${[...types]}`);
