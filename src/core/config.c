@@ -123,7 +123,7 @@ void config_defaults(struct fd_config *c)
     c->mail_max = 25L << 20;
     c->mail_ack_per_hour = 3;
     snprintf(c->triage_auto_confidence, sizeof(c->triage_auto_confidence), "0.85");
-    c->session_idle_s = 8L * 3600;
+    c->session_idle_s = 0;
     c->login_ip_max_failures = 50;
     c->lockout_failures = 20;
     c->lockout_window_s = 86400;

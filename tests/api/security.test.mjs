@@ -398,3 +398,26 @@ test('audit view: admins only, filters, and it records admin actions', async () 
   isErr(await cust.get('/api/v1/audit'), 403);
   isErr(await new Client(srv.url).get('/api/v1/audit'), 401);
 });
+
+test('Secure cookie and client address only through the configured trusted proxy', async () => {
+  const proxied = await startServer({ env: { FRONTDESK_TRUSTED_PROXY: '127.0.0.1', FRONTDESK_RATE_SIGNUP_IP: '1/600' } });
+  try {
+    proxied.addUser({ email: 'p@fd.test' });
+    const c = new Client(proxied.url);
+    let r = await c.post('/api/v1/auth/login', { email: 'p@fd.test', password: PW }, { 'x-forwarded-proto': 'https' });
+    assert.equal(r.status, 200, r.text);
+    assert.match(r.headers.get('set-cookie'), /;\s*Secure/i);
+    r = await new Client(proxied.url).post('/api/v1/auth/login', { email: 'p@fd.test', password: PW });
+    assert.doesNotMatch(r.headers.get('set-cookie'), /Secure/i);
+    // Rate limits key on the client address the proxy reports (its last hop).
+    const a = await new Client(proxied.url).post('/api/v1/auth/signup', { email: 'x1@fd.test', name: 'X', password: PW }, { 'x-forwarded-for': '198.51.100.1, 203.0.113.7' });
+    assert.equal(a.status, 201, a.text);
+    isErr(await new Client(proxied.url).post('/api/v1/auth/signup', { email: 'x2@fd.test', name: 'X', password: PW }, { 'x-forwarded-for': '203.0.113.7' }), 429, 'rate_limited');
+    const b = await new Client(proxied.url).post('/api/v1/auth/signup', { email: 'x3@fd.test', name: 'X', password: PW }, { 'x-forwarded-for': '203.0.113.8' });
+    assert.equal(b.status, 201, b.text);
+  } finally { await proxied.stop(); }
+  // Without trusted_proxy the headers are ignored.
+  const r = await new Client(srv.url).post('/api/v1/auth/login', { email: 'cust@fd.test', password: PW }, { 'x-forwarded-proto': 'https' });
+  assert.equal(r.status, 200, r.text);
+  assert.doesNotMatch(r.headers.get('set-cookie'), /Secure/i);
+});
