@@ -8,7 +8,7 @@
 
 .DEFAULT_GOAL := all
 CC ?= cc
-PKGS := libmicrohttpd jansson sqlite3 libsodium inih zlib libcmark-gfm gmime-3.0 libcurl opendkim libcrypto libidn2
+PKGS := libmicrohttpd jansson sqlite3 libsodium inih zlib libcmark-gfm gmime-3.0 libcurl opendkim libcrypto libidn2 liboath
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcmark-gfm-extensions -lstemmer -lwslay -lmagic -lpthread -lm
 

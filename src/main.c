@@ -395,6 +395,7 @@ static int cmd_serve(int argc, char **argv)
     app.limits.session_ttl_ms = c.cfg.session_ttl_s * 1000;
     app.limits.login_max_failures = c.cfg.login_max_failures;
     app.limits.login_window_ms = c.cfg.login_window_s * 1000;
+    api_security_limits(&c.cfg, &app.limits);
     mail_config_from(&c.cfg, &app.mail);
     configure_sla(&c.cfg, &app);
     {

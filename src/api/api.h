@@ -28,5 +28,7 @@ struct app {
 /* attachment_max: the largest upload accepted by the attachment route; mail_max: the
  * largest message the mail intake route accepts. */
 void api_register(size_t attachment_max, size_t mail_max);
+/* Fills the account-security limits (idle sessions, lockout...) from the config. */
+void api_security_limits(const struct fd_config *cfg, struct auth_limits *lim);
 
 #endif

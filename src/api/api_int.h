@@ -85,5 +85,17 @@ int api_status_banner_html(struct store *st, int64_t user_id, struct buf *b);
 void api_triage_register(void);
 void api_safety_register(void);
 void api_verify_register(void);
+/* Account security (security_api.c). api_security_limit answers 429 (Retry-After) and
+ * returns -1 when a public endpoint's rate limit is used up (actor NULL: by address and,
+ * for sign-in, by email; else by account). api_security_gate answers 403 and returns -1
+ * when 2FA is enforced and the actor has not enrolled. api_client_ip is the peer address,
+ * or X-Forwarded-For's last hop from the trusted proxy; api_request_is_tls is 1 when
+ * base_url is https or the trusted proxy says X-Forwarded-Proto: https. */
+void api_security_register(void);
+int api_security_limit(struct http_req *req, struct http_resp *resp,
+                       const struct auth_actor *actor);
+int api_security_gate(struct http_req *req, struct http_resp *resp, const struct auth_actor *a);
+void api_client_ip(const struct http_req *req, char *out, size_t n);
+int api_request_is_tls(const struct http_req *req);
 
 #endif

@@ -1,4 +1,5 @@
 /* Sign-up, sign-in, sign-out, the current user, and API tokens. */
+#include "../auth/totp.h"
 #include "../core/config.h"
 #include "../core/log.h"
 #include "api_int.h"
@@ -9,8 +10,7 @@
 static void set_cookie(struct http_req *req, struct http_resp *resp, const char *token,
                        long max_age)
 {
-    const struct fd_config *cfg = API_APP(req)->cfg;
-    int secure = strncmp(cfg->base_url, "https://", 8) == 0;
+    int secure = api_request_is_tls(req);
     char v[256];
     snprintf(v, sizeof(v), "fd_session=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%ld%s", token,
              max_age, secure ? "; Secure" : "");
@@ -41,6 +41,11 @@ static void signup(struct http_req *req, struct http_resp *resp)
     char token[AUTH_TOKEN_HEX + 1];
     if (rc == 0)
         rc = auth_session_start(db, &app->limits, &u, &a, token);
+    if (rc == 0) {
+        char ip[64];
+        api_client_ip(req, ip, sizeof(ip));
+        auth_session_describe(db, token, ip, http_req_header(req, "User-Agent"));
+    }
     store_release(app->store, db);
     if (rc) {
         api_fail(resp, rc, &err);
@@ -66,13 +71,65 @@ static void login(struct http_req *req, struct http_resp *resp)
     struct app *app = API_APP(req);
     struct fd_error err = {0};
     struct auth_actor a;
-    char token[AUTH_TOKEN_HEX + 1];
+    char token[AUTH_TOKEN_HEX + 1], ip[64];
+    int need_code = 0;
+    api_client_ip(req, ip, sizeof(ip));
     struct db *db = store_acquire(app->store);
-    int rc = auth_login(db, &app->limits, email, password, &a, token, &err);
+    int rc = auth_login_ex(db, &app->limits, email, password, ip, &a, token, &need_code, &err);
+    if (rc == 0 && !need_code)
+        auth_session_describe(db, token, ip, http_req_header(req, "User-Agent"));
     store_release(app->store, db);
+    if (rc == FD_EFORBIDDEN && strcmp(err.field, "locked") == 0) {
+        http_resp_error(resp, 423, "account_locked", "%s", err.message);
+        goto out;
+    }
+    if (rc == 0 && need_code) {
+        /* Password right; the session waits for the second factor. */
+        http_resp_json(resp, 200,
+                       json_pack("{s:b, s:s, s:I}", "two_factor_required", 1, "challenge", token,
+                                 "expires_in", (json_int_t)(app->limits.challenge_ttl_ms / 1000)));
+        goto out;
+    }
     if (rc) {
         log_printf(LOG_INFO, "auth", "req=%s msg=\"sign-in refused\" ip=%s reason=%s",
                    req->request_id, req->remote_ip ? req->remote_ip : "-", fd_strerror(rc));
+        api_fail(resp, rc, &err);
+        goto out;
+    }
+    set_cookie(req, resp, token, app->cfg->session_ttl_s);
+    http_resp_json(resp, 200, session_json(&a));
+out:
+    json_decref(o);
+}
+
+static void login_2fa(struct http_req *req, struct http_resp *resp)
+{
+    static const char *const fields[] = {"challenge", "code", NULL};
+    json_t *o = api_body_object(req, resp, fields);
+    if (!o)
+        return;
+    const char *challenge = NULL, *code = NULL;
+    if (api_str(o, "challenge", 1, &challenge, resp) || api_str(o, "code", 1, &code, resp))
+        goto out;
+    struct app *app = API_APP(req);
+    struct fd_error err = {0};
+    struct auth_actor a;
+    char token[AUTH_TOKEN_HEX + 1], ip[64];
+    api_client_ip(req, ip, sizeof(ip));
+    struct db *db = store_acquire(app->store);
+    int rc = auth_login_code(db, &app->limits, challenge, code, ip, &a, token, &err);
+    if (rc == 0)
+        auth_session_describe(db, token, ip, http_req_header(req, "User-Agent"));
+    store_release(app->store, db);
+    if (rc == FD_EAUTH) {
+        log_printf(LOG_INFO, "auth", "req=%s msg=\"two-factor code refused\" ip=%s",
+                   req->request_id, ip);
+        http_resp_error(resp, 401,
+                        strcmp(err.field, "challenge") == 0 ? "challenge_expired" : "invalid_code",
+                        "%s", err.message);
+        goto out;
+    }
+    if (rc) {
         api_fail(resp, rc, &err);
         goto out;
     }
@@ -106,6 +163,7 @@ static void me(struct http_req *req, struct http_resp *resp)
         return;
     json_t *j = json_pack("{s:o}", "user", api_user_json(&a->user));
     json_object_set_new(j, "csrf_token", a->via_token ? json_null() : json_string(a->csrf));
+    json_object_set_new(j, "two_factor_enrolment_required", json_boolean(a->must_enrol));
     http_resp_json(resp, 200, j);
 }
 
@@ -169,6 +227,7 @@ void api_auth_register(void)
 {
     http_route("POST", "/api/v1/auth/signup", signup);
     http_route("POST", "/api/v1/auth/login", login);
+    http_route("POST", "/api/v1/auth/login/2fa", login_2fa);
     http_route("POST", "/api/v1/auth/logout", logout);
     http_route("GET", "/api/v1/me", me);
     http_route("POST", "/api/v1/tokens", token_create);

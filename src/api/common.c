@@ -35,6 +35,7 @@ static int is_unsafe(const char *method)
 static int csrf_exempt(const char *route)
 {
     return strcmp(route, "/api/v1/auth/login") == 0 || strcmp(route, "/api/v1/auth/signup") == 0 ||
+           strcmp(route, "/api/v1/auth/login/2fa") == 0 ||
            strcmp(route, "/help/articles/{slug}/vote") == 0 || status_csrf_exempt(route);
 }
 
@@ -49,8 +50,10 @@ static void before(struct http_req *req, struct http_resp *resp)
     struct app *app = API_APP(req);
     const char *authz = http_req_header(req, "Authorization");
     const char *cookie = http_req_cookie(req, "fd_session");
-    if (!authz && (!cookie || !*cookie))
+    if (!authz && (!cookie || !*cookie)) {
+        api_security_limit(req, resp, NULL);
         return;
+    }
     struct auth_actor *a = xcalloc(1, sizeof(*a));
     struct db *db = store_acquire(app->store);
     int rc;
@@ -63,12 +66,13 @@ static void before(struct http_req *req, struct http_resp *resp)
         }
         rc = auth_token_resolve(db, authz + 7, a);
     } else {
-        rc = auth_session_resolve(db, cookie, a);
+        rc = auth_session_resolve_ex(db, &app->limits, cookie, a);
     }
     store_release(app->store, db);
     if (rc == FD_EAUTH && !authz) {
         /* A stale cookie is the same as none: sign-in still works. */
         free(a);
+        api_security_limit(req, resp, NULL);
         return;
     }
     if (rc) {
@@ -88,6 +92,10 @@ static void before(struct http_req *req, struct http_resp *resp)
                             "missing or wrong X-CSRF-Token header for a cookie session");
             return;
         }
+    }
+    if (api_security_gate(req, resp, a) || api_security_limit(req, resp, a)) {
+        free(a);
+        return;
     }
     req->auth = a;
 }
@@ -402,4 +410,5 @@ void api_register(size_t attachment_max, size_t mail_max)
     api_triage_register();
     api_safety_register();
     api_verify_register();
+    api_security_register();
 }

@@ -1,5 +1,9 @@
 #include "auth.h"
 
+#include "../store/store_security.h"
+#include "auth_int.h"
+#include "totp.h"
+
 #include "../core/err.h"
 #include "../core/timeutil.h"
 #include "../store/store.h"
@@ -45,15 +49,14 @@ int auth_password_hash(const char *pw, char *out, size_t n, struct fd_error *err
     return 0;
 }
 
-/* BLAKE2b-256 of a token, as hex: what the database stores instead of the token. */
-static void token_hash(const char *token, char out[65])
+void auth__token_hash(const char *token, char out[65])
 {
     unsigned char h[32];
     crypto_generichash(h, sizeof(h), (const unsigned char *)token, strlen(token), NULL, 0);
     sodium_bin2hex(out, 65, h, sizeof(h));
 }
 
-static void random_hex(char out[AUTH_TOKEN_HEX + 1])
+void auth__random_hex(char out[AUTH_TOKEN_HEX + 1])
 {
     unsigned char r[32];
     randombytes_buf(r, sizeof(r));
@@ -128,9 +131,9 @@ int auth_session_start(struct db *db, const struct auth_limits *lim, const struc
 {
     char hash[65];
     memset(out, 0, sizeof(*out));
-    random_hex(token_out);
-    random_hex(out->csrf);
-    token_hash(token_out, hash);
+    auth__random_hex(token_out);
+    auth__random_hex(out->csrf);
+    auth__token_hash(token_out, hash);
     int64_t now = fd_now_ms();
     int rc = store_session_insert(db, hash, out->csrf, u->id, now, now + lim->session_ttl_ms);
     if (rc)
@@ -143,14 +146,49 @@ int auth_session_start(struct db *db, const struct auth_limits *lim, const struc
 int auth_login(struct db *db, const struct auth_limits *lim, const char *email,
                const char *password, struct auth_actor *out, char *token_out, struct fd_error *err)
 {
+    return auth_login_ex(db, lim, email, password, NULL, out, token_out, NULL, err);
+}
+
+/* Records one failed sign-in (durably, also for unknown emails, so that probing for
+ * accounts is limited as well) and answers the same for every reason. */
+static int login_failed(struct db *db, const char *norm, const char *ip, int64_t now,
+                        struct fd_error *err)
+{
+    int rc = store_login_failure_add_ip(db, norm, ip, now);
+    if (rc == 0)
+        rc = db_commit(db);
+    if (rc == 0)
+        rc = fd_fail(err, FD_EAUTH, NULL, "wrong email or password");
+    return rc;
+}
+
+int auth_login_ex(struct db *db, const struct auth_limits *lim, const char *email,
+                  const char *password, const char *ip, struct auth_actor *out, char *token_out,
+                  int *need_code, struct fd_error *err)
+{
     char norm[FD_EMAIL_MAX + 1];
-    if (auth_email_normalize(email, norm, sizeof(norm), NULL))
-        return fd_fail(err, FD_EAUTH, NULL, "wrong email or password");
+    if (need_code)
+        *need_code = 0;
     int64_t now = fd_now_ms();
     int rc = db_begin_write(db);
     if (rc)
         return rc;
     int64_t failures = 0;
+    if (ip && *ip && lim->login_ip_max_failures > 0) {
+        rc = store_login_failure_count_ip(db, ip, now - lim->login_window_ms, &failures);
+        if (rc)
+            goto out;
+        if (failures >= lim->login_ip_max_failures) {
+            rc = fd_fail(err, FD_ERATE, NULL,
+                         "too many failed sign-ins from this address; try again in %lld minutes",
+                         (long long)(lim->login_window_ms / 60000));
+            goto out;
+        }
+    }
+    if (auth_email_normalize(email, norm, sizeof(norm), NULL)) {
+        rc = login_failed(db, "", ip, now, err);
+        goto out;
+    }
     rc = store_login_failure_count(db, norm, now - lim->login_window_ms, &failures);
     if (rc)
         goto out;
@@ -158,6 +196,17 @@ int auth_login(struct db *db, const struct auth_limits *lim, const char *email,
         rc = fd_fail(err, FD_ERATE, NULL, "too many failed sign-ins; try again in %lld minutes",
                      (long long)(lim->login_window_ms / 60000));
         goto out;
+    }
+    if (lim->lockout_failures > 0) {
+        rc = store_login_failure_count(db, norm, now - lim->lockout_window_ms, &failures);
+        if (rc)
+            goto out;
+        if (failures >= lim->lockout_failures) {
+            rc = fd_fail(err, FD_EFORBIDDEN, "locked",
+                         "sign-in is locked after too many failed attempts; ask an "
+                         "administrator to unlock it");
+            goto out;
+        }
     }
     struct user_rec u;
     char hash[crypto_pwhash_STRBYTES];
@@ -167,13 +216,31 @@ int auth_login(struct db *db, const struct auth_limits *lim, const char *email,
     int ok =
         rc == 0 && !u.disabled && crypto_pwhash_str_verify(hash, password, strlen(password)) == 0;
     if (!ok) {
-        /* Count the failure durably before answering, even for unknown emails, so
-         * that probing for accounts is rate limited as well. */
-        rc = store_login_failure_add(db, norm, now);
+        rc = login_failed(db, norm, ip, now, err);
+        goto out;
+    }
+    struct totp_rec t;
+    rc = auth_is_staff(&(struct auth_actor){.user = u}) ? store_totp_get(db, u.id, &t)
+                                                        : FD_ENOTFOUND;
+    if (rc && rc != FD_ENOTFOUND)
+        goto out;
+    if (rc == 0 && t.confirmed) {
+        /* The password is right; the session waits for the second factor. */
+        if (!need_code) {
+            rc = fd_fail(err, FD_EAUTH, NULL, "this account needs a two-factor code");
+            goto out;
+        }
+        char hash2[65];
+        auth__random_hex(token_out);
+        auth__token_hash(token_out, hash2);
+        rc = store_challenge_insert(db, hash2, u.id, now, now + lim->challenge_ttl_ms);
         if (rc == 0)
             rc = db_commit(db);
-        if (rc == 0)
-            rc = fd_fail(err, FD_EAUTH, NULL, "wrong email or password");
+        if (rc == 0) {
+            memset(out, 0, sizeof(*out));
+            out->user = u;
+            *need_code = 1;
+        }
         goto out;
     }
     rc = store_login_failure_clear(db, norm);
@@ -186,12 +253,102 @@ out:
     return rc;
 }
 
+int auth_password_change(struct db *db, const struct user_rec *u, const char *current,
+                         const char *password, int64_t keep_session, int64_t *revoked,
+                         struct fd_error *err)
+{
+    char hash[crypto_pwhash_STRBYTES], old[crypto_pwhash_STRBYTES];
+    int rc = auth_password_hash(password, hash, sizeof(hash), err);
+    if (rc)
+        return rc;
+    if ((rc = db_begin_write(db)))
+        return rc;
+    struct user_rec cur;
+    rc = store_user_by_email(db, u->email, &cur, old, sizeof(old));
+    if (rc == 0 && crypto_pwhash_str_verify(old, current, strlen(current)) != 0)
+        rc = FD_EAUTH;
+    if (rc == 0)
+        rc = store_user_set_password(db, u->id, hash);
+    if (rc == 0)
+        rc = store_session_delete_others(db, u->id, keep_session, revoked);
+    if (rc == 0)
+        rc = store_event_insert(db, 0, u->id, "password_changed", "{}", fd_now_ms());
+    if (rc == 0)
+        rc = db_commit(db);
+    db_rollback(db);
+    return rc;
+}
+
+int auth_user_unlock(struct db *db, const struct user_rec *admin, int64_t user_id)
+{
+    struct user_rec u;
+    int rc = db_begin_write(db);
+    if (rc)
+        return rc;
+    rc = store_user_get(db, user_id, &u);
+    if (rc == 0)
+        rc = store_login_failure_clear(db, u.email);
+    if (rc == 0) {
+        char data[64];
+        snprintf(data, sizeof(data), "{\"user_id\":%lld}", (long long)user_id);
+        rc = store_event_insert(db, 0, admin->id, "account_unlocked", data, fd_now_ms());
+    }
+    if (rc == 0)
+        rc = db_commit(db);
+    db_rollback(db);
+    return rc;
+}
+
+int auth_session_resolve_ex(struct db *db, const struct auth_limits *lim, const char *token,
+                            struct auth_actor *out)
+{
+    int rc = auth_session_resolve(db, token, out);
+    if (rc)
+        return rc;
+    char hash[65];
+    auth__token_hash(token, hash);
+    struct session_rec s;
+    rc = store_session_by_hash(db, hash, &s);
+    if (rc == FD_ENOTFOUND)
+        return FD_EAUTH;
+    if (rc)
+        return rc;
+    out->session_id = s.id;
+    int64_t now = fd_now_ms();
+    if (lim->session_idle_ms > 0 && now - s.last_seen_at >= lim->session_idle_ms) {
+        store_session_delete(db, hash);
+        return FD_EAUTH;
+    }
+    /* Activity is written at most once a minute per session. */
+    if (now - s.last_seen_at >= 60000)
+        store_session_touch(db, s.id, now);
+    if (auth_is_staff(out)) {
+        int on = 0, enabled = 0;
+        int64_t left = 0;
+        rc = auth_2fa_enforced(db, &on);
+        if (rc == 0 && on)
+            rc = auth_totp_status(db, out->user.id, &enabled, &left);
+        if (rc)
+            return rc;
+        out->must_enrol = on && !enabled;
+    }
+    return 0;
+}
+
+int auth_session_describe(struct db *db, const char *token, const char *ip, const char *ua)
+{
+    char hash[65], uab[256];
+    auth__token_hash(token, hash);
+    snprintf(uab, sizeof(uab), "%s", ua ? ua : "");
+    return store_session_set_meta(db, hash, ip, uab, fd_now_ms());
+}
+
 int auth_session_resolve(struct db *db, const char *token, struct auth_actor *out)
 {
     if (strlen(token) != AUTH_TOKEN_HEX)
         return FD_EAUTH;
     char hash[65];
-    token_hash(token, hash);
+    auth__token_hash(token, hash);
     memset(out, 0, sizeof(*out));
     int rc = store_session_lookup(db, hash, fd_now_ms(), &out->user, out->csrf, sizeof(out->csrf));
     if (rc == FD_ENOTFOUND)
@@ -205,7 +362,7 @@ int auth_session_resolve(struct db *db, const char *token, struct auth_actor *ou
 int auth_logout(struct db *db, const char *token)
 {
     char hash[65];
-    token_hash(token, hash);
+    auth__token_hash(token, hash);
     return store_session_delete(db, hash);
 }
 
@@ -239,9 +396,9 @@ int auth_token_create(struct db *db, const struct auth_actor *actor, const char 
     if (!auth_is_staff(actor) || actor->via_token)
         return FD_EFORBIDDEN;
     char raw[AUTH_TOKEN_HEX + 1], hash[65], text[128];
-    random_hex(raw);
+    auth__random_hex(raw);
     snprintf(token_out, AUTH_TOKEN_HEX + 5, "fdt_%s", raw);
-    token_hash(token_out, hash);
+    auth__token_hash(token_out, hash);
     scopes_text(scopes, text, sizeof(text));
     int rc = db_begin_write(db);
     if (rc)
@@ -260,7 +417,7 @@ int auth_token_resolve(struct db *db, const char *token, struct auth_actor *out)
     if (strncmp(token, "fdt_", 4) != 0 || strlen(token) != AUTH_TOKEN_HEX + 4)
         return FD_EAUTH;
     char hash[65], scopes[128];
-    token_hash(token, hash);
+    auth__token_hash(token, hash);
     memset(out, 0, sizeof(*out));
     int rc = store_token_lookup(db, hash, &out->user, scopes, sizeof(scopes));
     if (rc == FD_ENOTFOUND)

@@ -37,12 +37,20 @@ struct auth_actor {
     int via_token;
     unsigned scopes;
     char csrf[AUTH_TOKEN_HEX + 1]; /* "" for tokens */
+    int64_t session_id;            /* 0 for tokens */
+    int must_enrol;                /* 2FA is enforced and this staff member has none */
 };
 
 struct auth_limits {
     int64_t session_ttl_ms;
     int64_t login_max_failures;
     int64_t login_window_ms;
+    /* docs/security.md */
+    int64_t session_idle_ms;       /* a session unused this long ends (0 = never) */
+    int64_t login_ip_max_failures; /* failed sign-ins per address in login_window_ms */
+    int64_t lockout_failures;      /* failures of one account that lock it */
+    int64_t lockout_window_ms;     /* ... counted over this window */
+    int64_t challenge_ttl_ms;      /* how long the "password ok" step waits for the code */
 };
 
 /* Lower-cases and checks an email address. Returns 0 or FD_EINVAL (err says why). */
@@ -66,6 +74,30 @@ int auth_user_create(struct db *db, const char *email, const char *name, enum fd
  */
 int auth_login(struct db *db, const struct auth_limits *lim, const char *email,
                const char *password, struct auth_actor *out, char *token_out, struct fd_error *err);
+/*
+ * Signs in with the per-address and per-account checks: ip (may be NULL) is throttled
+ * after login_ip_max_failures, and an account with lockout_failures failures in
+ * lockout_window_ms is locked until an admin lifts it (FD_EFORBIDDEN, err->field
+ * "locked"; the same answer for unknown emails, so that it tells nothing). A staff
+ * member with 2FA gets *need_code = 1 and token_out holds a challenge for
+ * auth_login_code instead of a session token; with need_code NULL such a sign-in fails.
+ */
+int auth_login_ex(struct db *db, const struct auth_limits *lim, const char *email,
+                  const char *password, const char *ip, struct auth_actor *out, char *token_out,
+                  int *need_code, struct fd_error *err);
+/* Changes the signed-in user's password after checking the current one, and ends every
+ * other session of theirs (keep_session stays; *revoked gets how many ended).
+ * Returns 0, FD_EAUTH (current password wrong), FD_EINVAL (new one too short/long), FD_EDB. */
+int auth_password_change(struct db *db, const struct user_rec *u, const char *current,
+                         const char *password, int64_t keep_session, int64_t *revoked,
+                         struct fd_error *err);
+/* Lifts the lockout of an account (admin). Returns 0, FD_ENOTFOUND, FD_EDB. */
+int auth_user_unlock(struct db *db, const struct user_rec *admin, int64_t user_id);
+/* Resolves a session with idle expiry, records activity, and sets must_enrol. */
+int auth_session_resolve_ex(struct db *db, const struct auth_limits *lim, const char *token,
+                            struct auth_actor *out);
+/* Records where a new session comes from. */
+int auth_session_describe(struct db *db, const char *token, const char *ip, const char *ua);
 /* Starts a session for a user already verified (signup). */
 int auth_session_start(struct db *db, const struct auth_limits *lim, const struct user_rec *u,
                        struct auth_actor *out, char *token_out);

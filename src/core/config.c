@@ -81,6 +81,22 @@ static const struct key keys[] = {
     L(social_poll_ms, 50, 86400000, "how often the social outbox is worked, milliseconds"),
     L(social_retry_base_s, 1, 86400, "first delay before retrying a social send, seconds"),
     L(social_max_attempts, 1, 100, "social send attempts before a message fails for good"),
+    L(session_idle_s, 0, 365L * 86400, "a session unused this long ends, seconds; 0 = never"),
+    L(login_ip_max_failures, 0, 100000, "failed sign-ins per address in login_window_s; 0 = off"),
+    L(lockout_failures, 0, 100000, "failed sign-ins that lock an account until an admin unlocks"),
+    L(lockout_window_s, 60, 365L * 86400, "window for counting lockout failures, seconds"),
+    L(twofactor_challenge_s, 30, 3600, "how long a sign-in waits for the two-factor code"),
+    S(trusted_proxy, "address of a reverse proxy whose X-Forwarded-For/-Proto are trusted"),
+    S(rate_signin_ip, "sign-in requests per address, N/S (N per S seconds)"),
+    S(rate_signin_account, "sign-in requests per account (email), N/S"),
+    S(rate_signup_ip, "sign-ups per address, N/S"),
+    S(rate_tickets_ip, "ticket creations per address, N/S"),
+    S(rate_tickets_account, "ticket creations per signed-in account, N/S"),
+    S(rate_search_ip, "help-center searches, suggestions and deflections per address, N/S"),
+    S(rate_search_account, "the same per signed-in account, N/S"),
+    S(rate_chat_ip, "chat starts per address, N/S"),
+    S(rate_chat_account, "chat starts per signed-in account, N/S"),
+    S(rate_verify_ip, "/verify lookups per address, N/S"),
     S(triage_auto_confidence,
       "apply a triage department at this probability or above (0..1; 2 = never)"),
 };
@@ -109,6 +125,21 @@ void config_defaults(struct fd_config *c)
     c->mail_max = 25L << 20;
     c->mail_ack_per_hour = 3;
     snprintf(c->triage_auto_confidence, sizeof(c->triage_auto_confidence), "0.85");
+    c->session_idle_s = 0;
+    c->login_ip_max_failures = 50;
+    c->lockout_failures = 20;
+    c->lockout_window_s = 86400;
+    c->twofactor_challenge_s = 300;
+    snprintf(c->rate_signin_ip, sizeof(c->rate_signin_ip), "60/60");
+    snprintf(c->rate_signin_account, sizeof(c->rate_signin_account), "20/60");
+    snprintf(c->rate_signup_ip, sizeof(c->rate_signup_ip), "30/3600");
+    snprintf(c->rate_tickets_ip, sizeof(c->rate_tickets_ip), "600/3600");
+    snprintf(c->rate_tickets_account, sizeof(c->rate_tickets_account), "120/3600");
+    snprintf(c->rate_search_ip, sizeof(c->rate_search_ip), "300/60");
+    snprintf(c->rate_search_account, sizeof(c->rate_search_account), "120/60");
+    snprintf(c->rate_chat_ip, sizeof(c->rate_chat_ip), "60/600");
+    snprintf(c->rate_chat_account, sizeof(c->rate_chat_account), "20/600");
+    snprintf(c->rate_verify_ip, sizeof(c->rate_verify_ip), "60/600");
     c->mail_poll_ms = 1000;
     c->mail_retry_base_s = 60;
     c->mail_max_attempts = 8;
@@ -238,6 +269,20 @@ int config_validate(const struct fd_config *c, char *err, size_t errlen)
     if (!ok) {
         snprintf(err, errlen, "log_level: expected err, warn, info or debug");
         return FD_EINVAL;
+    }
+    const char *const rules[] = {
+        c->rate_signin_ip,       c->rate_signin_account, c->rate_signup_ip,      c->rate_tickets_ip,
+        c->rate_tickets_account, c->rate_search_ip,      c->rate_search_account, c->rate_chat_ip,
+        c->rate_chat_account,    c->rate_verify_ip};
+    for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+        long long rn = strtoll(rules[i], &end, 10);
+        const char *w = end;
+        long long rs = *w == '/' ? strtoll(w + 1, &end, 10) : 0;
+        if (w == rules[i] || *w != '/' || end == w + 1 || *end || rn < 0 || rs < 1) {
+            snprintf(err, errlen, "rate limit \"%s\": expected N/S (N requests per S seconds)",
+                     rules[i]);
+            return FD_EINVAL;
+        }
     }
     double conf = strtod(c->triage_auto_confidence, &end);
     if (end == c->triage_auto_confidence || *end || !(conf >= 0 && conf <= 2)) {

@@ -66,6 +66,23 @@ struct fd_config {
     long social_retry_base_s;
     long social_max_attempts;
     char triage_auto_confidence[16]; /* 0..1 (as text); above 1 = never auto-apply */
+    /* account security and rate limits (docs/security.md) */
+    long session_idle_s;        /* a session unused this long ends; 0 = never */
+    long login_ip_max_failures; /* failed sign-ins per address in login_window_s */
+    long lockout_failures;      /* failures of one account that lock it; 0 = never */
+    long lockout_window_s;      /* ... counted over this window */
+    long twofactor_challenge_s; /* how long the code step of a sign-in waits */
+    char trusted_proxy[64];     /* peer address whose X-Forwarded-* headers are believed */
+    char rate_signin_ip[24];    /* "N/S": N requests per S seconds; "0/1" = off */
+    char rate_signin_account[24];
+    char rate_signup_ip[24];
+    char rate_tickets_ip[24];
+    char rate_tickets_account[24];
+    char rate_search_ip[24];
+    char rate_search_account[24];
+    char rate_chat_ip[24];
+    char rate_chat_account[24];
+    char rate_verify_ip[24];
 };
 
 /* Sets every default. */

@@ -385,6 +385,10 @@ static enum MHD_Result queue(struct MHD_Connection *conn, struct reqctx *c, int 
         add_header(r, "X-Frame-Options", "DENY");
     if (!has_header(resp, "Referrer-Policy"))
         add_header(r, "Referrer-Policy", "same-origin");
+    /* Pages set their own policy; everything else (JSON, scripts, errors) gets the
+     * strictest one, so that no response can be framed or run as a document. */
+    if (!has_header(resp, "Content-Security-Policy"))
+        add_header(r, "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
     if (api && !has_header(resp, "Cache-Control"))
         add_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 

@@ -20,7 +20,7 @@ const ask = async (q, kind) => {
 };
 
 before(async () => {
-  srv = await startServer();
+  srv = await startServer({ env: { FRONTDESK_RATE_VERIFY_IP: '1000/60' } });
   const a = srv.addUser({ email: 'root@fd-v.test', name: 'Ada Admin', role: 'admin' });
   const g = srv.addUser({ email: 'alice@fd-v.test', name: 'Alice Agent', role: 'agent', department: 'account', tier: 1 });
   admin = new Client(srv.url); await admin.login(a.email, a.password);

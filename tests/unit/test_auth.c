@@ -12,7 +12,8 @@ static void teardown(void)
 }
 TestSuite(auth, .init = setup, .fini = teardown);
 
-static const struct auth_limits lim = {3600 * 1000, 3, 60 * 1000};
+static const struct auth_limits lim = {
+    .session_ttl_ms = 3600 * 1000, .login_max_failures = 3, .login_window_ms = 60 * 1000};
 
 Test(auth, email_normalized_and_checked)
 {

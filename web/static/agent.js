@@ -18,6 +18,7 @@ import { canSeeReports, reportsView, csatPanel } from './agent-reports.js';
 import { statusView, incidentPanel } from './agent-status.js';
 import { triagePanel } from './agent-triage.js';
 import { canSeeVerify, verifyView } from './agent-verify.js';
+import { twoFactorStep, securityView } from './agent-security.js';
 
 const main = document.getElementById('main');
 const bar = document.getElementById('topbar');
@@ -74,6 +75,7 @@ function renderTopbar() {
   if (canSeeReports(state.user)) links.push(['#/reports', 'Reports']);
   if (isStaff(state.user)) links.push(['#/status', 'Status']);
   if (canSeeVerify(state.user)) links.push(['#/verify', 'Verify']);
+  if (isStaff(state.user)) links.push(['#/security', 'Security']);
   mount(bar, topbar({ product: 'Agent console', user: state.user, onSignOut: signOut, links }));
   if (isStaff(state.user)) updateNavCount();
   const p0 = parseHash().path[0];
@@ -124,11 +126,11 @@ function signinView() {
     e.preventDefault();
     busy(form, box, async () => {
       const res = await api.login(email.value.trim(), password.value);
-      state.user = res.user;
-      if (isStaff(state.user)) { initAgentChat({ user: state.user, deptName }); initSla({ user: state.user }); }
-      const next = state.afterLogin && !/^#\/signin/.test(state.afterLogin) ? state.afterLogin : '#/queue';
-      state.afterLogin = null;
-      go(next);
+      if (res.two_factor_required) {
+        mount(main, h('div', { class: 'container wide' }, twoFactorStep(res.challenge, signedIn, (msg) => { flash(msg, 'error'); route(); })));
+        return;
+      }
+      await signedIn(res);
     });
   });
   return h('section', { class: 'auth-card card' },
@@ -136,6 +138,21 @@ function signinView() {
     h('p', { class: 'muted', text: 'Frontdesk agent console. Customers: please use ' },
       h('a', { href: '/support', text: 'the support portal' }), '.'),
     takeFlash(), form);
+}
+
+// The signed-in user, with whether 2FA enrolment is required before anything else.
+async function refreshMe() {
+  const me = await api.me();
+  state.user = { ...me.user, two_factor_enrolment_required: me.two_factor_enrolment_required };
+}
+
+async function signedIn(res) {
+  state.user = res.user;
+  await refreshMe().catch(() => null);
+  if (isStaff(state.user)) { initAgentChat({ user: state.user, deptName }); initSla({ user: state.user }); }
+  const next = state.afterLogin && !/^#\/signin/.test(state.afterLogin) ? state.afterLogin : '#/queue';
+  state.afterLogin = null;
+  go(state.user.two_factor_enrolment_required ? '#/security' : next);
 }
 
 function notStaffView() {
@@ -581,7 +598,11 @@ async function route(keepFocus = false) {
     view = notStaffView();
   } else {
     await loadDirectory().catch(() => null);
-    if (path[0] === 'tickets' && path[1]) {
+    if (path[0] === 'security' || state.user.two_factor_enrolment_required) {
+      if (path[0] !== 'security') history.replaceState(null, '', '#/security');
+      renderTopbar();
+      view = await securityView({ user: state.user, query: parseHash().query, flash, takeFlash, rerender: async (full) => { if (full) await refreshMe().catch(() => null); route(true); } });
+    } else if (path[0] === 'tickets' && path[1]) {
       renderTopbar();
       view = await ticketView(path[1]);
     } else if (path[0] === 'complaints') {
@@ -630,7 +651,7 @@ async function route(keepFocus = false) {
 async function boot() {
   initSkipLink();
   try {
-    state.user = (await api.me()).user;
+    await refreshMe();
     if (isStaff(state.user)) { initAgentChat({ user: state.user, deptName }); initSla({ user: state.user }); }
   } catch (e) {
     if (e.status !== 401) flash(e.message, 'error');
