@@ -64,7 +64,7 @@ static int calendars(struct db *db, const struct auth_actor *a, FILE *log, int64
     time_t now = (time_t)(fd_now_ms() / 1000);
     struct tm tm;
     gmtime_r(&now, &tm);
-    char h1[16], h2[16];
+    char h1[24], h2[24];
     snprintf(h1, sizeof(h1), "%04d-12-08", tm.tm_year + 1900);
     snprintf(h2, sizeof(h2), "%04d-12-25", tm.tm_year + 1900);
     json_t *hours = json_array();
