@@ -18,6 +18,7 @@
 #include "../complaints/complaints.h"
 #include "../core/err.h"
 #include "../core/timeutil.h"
+#include "../core/xalloc.h"
 #include "../reports/reports.h"
 #include "../routing/routing.h"
 #include "../sla/sla.h"
@@ -381,10 +382,8 @@ static int complaint(struct db *db, FILE *log, const struct complaints_cfg *cfg,
     in.incident_dates = cp->dates;
     in.request = cp->request;
     in.linked[in.nlinked++] = used->id;
-    struct complaint_rec *c = calloc(1, sizeof(*c));
+    struct complaint_rec *c = xcalloc(1, sizeof(*c));
     struct fd_error err = {0};
-    if (!c)
-        return FD_ENOMEM;
     int64_t at = t0 - cp->age_ms;
     fd_clock_set(at);
     rc = complaints_file(db, cfg, &ca, &in, c, &err);
@@ -617,10 +616,8 @@ static int escalation(struct db *db, FILE *log)
     if ((rc = store_user_by_email(db, "t1.deposits@frontdesk.test", &agent, NULL, 0)))
         return failed(log, "t1.deposits", rc, NULL);
     struct auth_actor a = actor(&agent);
-    struct ticket_rec *t = calloc(1, sizeof(*t));
+    struct ticket_rec *t = xcalloc(1, sizeof(*t));
     struct fd_error err = {0};
-    if (!t)
-        return FD_ENOMEM;
     rc = complaints_escalate_ticket(
         db, &a, p.id, 2, NULL,
         "The customer's transaction is confirmed on chain but no deposit record exists on our "
