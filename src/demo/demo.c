@@ -491,8 +491,8 @@ static int64_t ticket_age_ms(struct loader *L, const char *status)
         const char *status;
         long lo, hi; /* minutes */
     } ages[] = {
-        {"new", 10, 300},       {"open", 60, 1800},    {"pending", 120, 4320},
-        {"on_hold", 240, 3600}, {"solved", 360, 7200}, {"closed", 1440, 20160},
+        {"new", 10, 180},      {"open", 30, 480},     {"pending", 120, 4320},
+        {"on_hold", 60, 1440}, {"solved", 360, 7200}, {"closed", 1440, 20160},
     };
     for (size_t i = 0; i < sizeof(ages) / sizeof(ages[0]); i++)
         if (strcmp(ages[i].status, status) == 0)
