@@ -10,6 +10,7 @@
 
 #include "../auth/auth.h"
 #include "../core/err.h"
+#include "../core/timeutil.h"
 #include "../core/xalloc.h"
 #include "../store/store.h"
 #include "../tickets/tickets.h"
@@ -393,6 +394,8 @@ struct loader {
     struct demo__persona personas[DEMO_NCUSTOMERS];
     int64_t tickets, messages, notes, users;
     int64_t by_status[FD_NSTATUS];
+    int64_t t0;             /* the real time of the load; tickets are played before it */
+    struct demo__rng clock; /* ages of the tickets (apart, so the content stays the same) */
 };
 
 static void fail_log(struct loader *L, const char *what, int rc, const struct fd_error *err)
@@ -478,6 +481,23 @@ static void simulate(const struct demo__plan *p, const char *st[DEMO__STEPS_MAX 
             cur = s->status;
         st[i + 1] = cur;
     }
+}
+
+/* How long ago a ticket that ends in status was opened: new ones are recent, closed ones
+ * days old, so that the SLA clocks show a desk in mid-flow. */
+static int64_t ticket_age_ms(struct loader *L, const char *status)
+{
+    static const struct {
+        const char *status;
+        long lo, hi; /* minutes */
+    } ages[] = {
+        {"new", 10, 180},      {"open", 30, 480},     {"pending", 120, 4320},
+        {"on_hold", 60, 1440}, {"solved", 360, 7200}, {"closed", 1440, 20160},
+    };
+    for (size_t i = 0; i < sizeof(ages) / sizeof(ages[0]); i++)
+        if (strcmp(ages[i].status, status) == 0)
+            return (int64_t)demo__range(&L->clock, ages[i].lo, ages[i].hi) * 60000;
+    return 3600000;
 }
 
 /* Where to stop the script: a weighted mix of final statuses, as on a real desk. */
@@ -678,11 +698,18 @@ static int play(struct loader *L, struct demo__plan *p, int cust)
     g->dept = dept_index(p->dept);
     g->tier = 1;
     int cut = choose_cut(L, p);
+    const char *st[DEMO__STEPS_MAX + 1];
+    simulate(p, st);
+    /* The conversation is spread over the first three quarters of the ticket's age. */
+    int64_t age = ticket_age_ms(L, st[cut]), start = L->t0 - age;
+    int64_t gap = cut ? age * 3 / 4 / cut : 0;
+    fd_clock_set(start);
     int rc = g->dept < 0 ? FD_EINVAL : create(g);
     if (rc == 0 && cut == 0 && demo__chance(&L->rng, 30))
         rc = take(g); /* triaged but not yet answered */
     for (int i = 0; rc == 0 && i < cut; i++) {
         const struct demo__step *s = &p->steps[i];
+        fd_clock_set(start + (i + 1) * gap);
         if (s->kind != DEMO__CUSTOMER && (rc = take(g)))
             break;
         switch (s->kind) {
@@ -713,6 +740,7 @@ static int play(struct loader *L, struct demo__plan *p, int cust)
     }
     /* Now and then the customer writes again after closing: that opens a follow-up. */
     if (rc == 0 && p->followup && strcmp(g->t.status, "closed") == 0 && demo__chance(&L->rng, 35)) {
+        fd_clock_set(L->t0 - age / 8);
         rc = reply(g, &L->customers[cust], p->followup, 0);
         if (rc == 0) {
             L->tickets++;
@@ -814,9 +842,17 @@ int demo_load(struct db *db, FILE *log)
     L->db = db;
     L->log = log;
     L->rng.s = DEMO_SEED;
+    L->clock.s = DEMO_SEED ^ 0xc10c;
+    L->t0 = fd_now_ms();
     int rc = load_users(L);
     if (rc == 0)
+        rc = demo__ops_before(db, log, &L->admin);
+    if (rc == 0)
         rc = load_tickets(L);
+    if (rc == 0)
+        rc = demo__ops_after(db, log, &L->admin, &L->supervisor, L->t0);
+    /* Back to the real clock (or FRONTDESK_CLOCK_FILE). */
+    fd_clock_set(0);
     free(L);
     return rc;
 }
@@ -835,6 +871,7 @@ void demo_print_accounts(FILE *out)
         {"t1.trading@frontdesk.test", "agent", "trading", "1"},
         {"t1.technical@frontdesk.test", "agent", "technical", "1"},
         {"t1.kyc@frontdesk.test", "agent", "kyc", "1"},
+        {DEMO__COMPLIANCE_EMAIL, "agent", "account", "3 (compliance: handles complaints)"},
         {"alice@example.com", "customer", "-", "-"},
     };
     fprintf(out, "Demo accounts (password for all: %s)\n", DEMO_PASSWORD);

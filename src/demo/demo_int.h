@@ -119,4 +119,22 @@ struct demo__scenario {
 extern const struct demo__scenario demo__scenarios[];
 extern const int demo__nscenarios;
 
+/* ---- demo_ops.c: the desk's operations, through each module's own functions ---- */
+#include <stdio.h>
+
+struct db;
+struct user_rec;
+
+#define DEMO__COMPLIANCE_EMAIL "compliance@frontdesk.test"
+
+/* Before the tickets: business calendars, SLA policies (so every ticket gets its clocks
+ * as it is played), customers' VIP levels and languages. Returns 0 or an FD_E code. */
+int demo__ops_before(struct db *db, FILE *log, const struct user_rec *admin);
+/* After the tickets, at the real time t0: an escalation with a reason, CSAT answers,
+ * routing rules, macros and methods, the compliance officer and three complaints, the
+ * status page's history and maintenance, and the SLA checks due by t0. Drives the process
+ * clock (fd_clock_set) and leaves it at t0. Returns 0 or an FD_E code. */
+int demo__ops_after(struct db *db, FILE *log, const struct user_rec *admin,
+                    const struct user_rec *supervisor, int64_t t0);
+
 #endif

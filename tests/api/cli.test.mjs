@@ -179,5 +179,29 @@ test('demo loads data: admin@frontdesk.test / frontdesk-demo logs in and sees ti
     assert.ok(t.json.tickets.every((x) => /^FD-\d+$/.test(x.reference)));
     const deps = new Set(t.json.tickets.map((x) => x.department));
     assert.ok(deps.size >= 2, 'demo tickets span departments');
+
+    // The operations' demo content, as a newcomer sees it in the console.
+    const pol = await admin.get('/api/v1/sla/policies');
+    assert.equal(pol.status, 200, pol.text);
+    assert.equal(pol.json.policies.length, 6);
+    const clocks = await admin.get(`/api/v1/sla/tickets?ids=${t.json.tickets.map((x) => x.id).join(',')}`);
+    assert.equal(clocks.status, 200, clocks.text);
+    assert.ok(JSON.stringify(clocks.json).includes('"running"'), 'demo tickets have running SLA clocks');
+    const rules = await admin.get('/api/v1/routing/rules');
+    assert.equal(rules.status, 200, rules.text);
+    assert.equal(rules.json.rules.length, 4);
+    const macros = await admin.get('/api/v1/macros');
+    assert.equal(macros.json.macros.length, 4);
+    const status = await new Client(srv.url).get('/api/v1/status');
+    assert.equal(status.json.overall.state, 'operational');
+    assert.equal(status.json.maintenance.length, 1, 'one scheduled maintenance window');
+    assert.ok(status.json.incidents.some((x) => x.status === 'resolved'), 'a resolved incident');
+    const banner = await new Client(srv.url).get('/api/v1/status/banner?surface=portal');
+    assert.deepEqual(banner.json.incidents, [], 'no banner on a fresh demo');
+    const officer = new Client(srv.url);
+    await officer.login('compliance@frontdesk.test', 'frontdesk-demo');
+    const cmp = await officer.get('/api/v1/complaints');
+    assert.equal(cmp.status, 200, cmp.text);
+    assert.deepEqual(cmp.json.complaints.map((c) => c.status).sort(), ['decided', 'received', 'under_investigation']);
   } finally { await srv.stop(); }
 });
