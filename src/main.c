@@ -23,6 +23,7 @@
 #include "kb/search.h"
 #include "mail/mail.h"
 #include "routing/routing.h"
+#include "safety/clamd.h"
 
 #include <curl/curl.h>
 #include "store/store.h"
@@ -284,6 +285,19 @@ static int dkim_setup(const struct fd_config *cfg)
     return 0;
 }
 
+/* Virus scanning of files and inbound mail authentication (docs/security-attachments.md,
+ * docs/mail.md). */
+static int mailsec_setup(const struct fd_config *cfg)
+{
+    struct fd_error err = {0};
+    if (safety_clamd_configure(cfg->clamd_socket, (int)cfg->clamd_fail_open, cfg->clamd_timeout_ms,
+                               &err)) {
+        fprintf(stderr, "frontdesk: %s: %s\n", err.field, err.message);
+        return -1;
+    }
+    return 0;
+}
+
 /* The API layer knows the hub only through these two pointers (api.h). */
 static void publish_chat(void *hub, int64_t chat_id, const char *json)
 {
@@ -406,7 +420,7 @@ static int cmd_serve(int argc, char **argv)
     api_register((size_t)c.cfg.attachment_max, (size_t)c.cfg.mail_max);
     triage_service_start(c.cfg.data_dir, strtod(c.cfg.triage_auto_confidence, NULL));
     http_set_metrics_fn(metrics_fn);
-    if (dkim_setup(&c.cfg)) {
+    if (dkim_setup(&c.cfg) || mailsec_setup(&c.cfg)) {
         store_close(store);
         return 1;
     }

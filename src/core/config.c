@@ -80,6 +80,9 @@ static const struct key keys[] = {
     L(social_poll_ms, 50, 86400000, "how often the social outbox is worked, milliseconds"),
     L(social_retry_base_s, 1, 86400, "first delay before retrying a social send, seconds"),
     L(social_max_attempts, 1, 100, "social send attempts before a message fails for good"),
+    S(clamd_socket, "clamd socket for virus scanning: /path/clamd.ctl or host:port (\"\" = off)"),
+    L(clamd_fail_open, 0, 1, "1: keep files when clamd is unavailable (default 0: refuse, 503)"),
+    L(clamd_timeout_ms, 100, 600000, "clamd connect/scan timeout, milliseconds"),
     S(triage_auto_confidence,
       "apply a triage department at this probability or above (0..1; 2 = never)"),
 };
@@ -123,6 +126,7 @@ void config_defaults(struct fd_config *c)
     c->social_poll_ms = 1000;
     c->social_retry_base_s = 30;
     c->social_max_attempts = 8;
+    c->clamd_timeout_ms = 30000;
 }
 
 int config_set(struct fd_config *c, const char *name, const char *value, char *err, size_t errlen)

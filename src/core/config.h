@@ -64,6 +64,10 @@ struct fd_config {
     long social_poll_ms;
     long social_retry_base_s;
     long social_max_attempts;
+    /* virus scanning of files (docs/security-attachments.md) */
+    char clamd_socket[512]; /* "" = no scanning; /path or host:port */
+    long clamd_fail_open;   /* 1: keep files when clamd is unavailable */
+    long clamd_timeout_ms;
     char triage_auto_confidence[16]; /* 0..1 (as text); above 1 = never auto-apply */
 };
 

@@ -14,9 +14,11 @@
 
 #include "../auth/auth.h"
 #include "../core/blob.h"
+#include "../core/buf.h"
 #include "../core/err.h"
 #include "../core/timeutil.h"
 #include "../core/xalloc.h"
+#include "../safety/clamd.h"
 #include "../safety/scan.h"
 #include "../store/store.h"
 #include "../tickets/tickets.h"
@@ -135,14 +137,16 @@ static int add_participants(struct db *db, int64_t ticket, const struct mail_par
     return rc;
 }
 
+typedef char virus_name[SAFETY_VIRUS_NAME_MAX];
+
 static int save_attachments(struct db *db, const struct mail_config *cfg,
-                            const struct mail_parsed *m, int64_t uploader, int64_t ticket,
-                            int64_t message, struct fd_error *err)
+                            const struct mail_parsed *m, const virus_name *virus, int64_t uploader,
+                            int64_t ticket, int64_t message, struct fd_error *err)
 {
     for (int i = 0; i < m->nattachments; i++) {
         const struct mail_attachment *a = &m->attachments[i];
-        if (a->len == 0)
-            continue;
+        if (a->len == 0 || virus[i][0])
+            continue; /* an infected file is never kept as an attachment */
         int rc = tickets_attach_in_txn(db, uploader, ticket, message, cfg->data_dir, a->filename,
                                        a->data, a->len, cfg->attachment_max, err);
         if (rc == FD_ELIMIT)
@@ -151,6 +155,44 @@ static int save_attachments(struct db *db, const struct mail_config *cfg,
             return rc;
     }
     return 0;
+}
+
+/* An internal note naming the attachments clamd refused (none: nothing is written). */
+static int note_infected(struct db *db, int64_t ticket, const struct mail_parsed *m,
+                         const virus_name *virus, struct fd_error *err)
+{
+    struct buf b;
+    buf_init(&b, 0);
+    for (int i = 0; i < m->nattachments; i++)
+        if (virus[i][0])
+            (void)buf_printf(
+                &b, "%s\"%.200s\" (%s)", b.len ? ", " : "",
+                *m->attachments[i].filename ? m->attachments[i].filename : "attachment", virus[i]);
+    if (b.len == 0) {
+        buf_release(&b);
+        return 0;
+    }
+    char *list = buf_detach(&b, NULL);
+    struct buf note;
+    buf_init(&note, 0);
+    (void)buf_printf(&note,
+                     "Attachment not kept: the virus scanner found malware in %s. The file was "
+                     "not stored with this ticket; the original email keeps it as the record. Do "
+                     "not open it, and do not ask the customer to send it again.",
+                     list);
+    free(list);
+    char *text = buf_detach(&note, NULL);
+    struct user_rec sys;
+    int rc = mail__system_user(db, &sys);
+    if (rc == 0) {
+        struct auth_actor a = {.user = sys, .scopes = SCOPE_ALL};
+        struct ticket_rec *t = xmalloc(sizeof(*t));
+        int64_t msg = 0;
+        rc = tickets_reply_in_txn(db, &a, "email", ticket, text, 1, t, &msg, err);
+        free(t);
+    }
+    free(text);
+    return rc;
 }
 
 #define LONG_NOTE                                                                                  \
@@ -200,6 +242,11 @@ int mail_intake(struct db *db, const struct mail_config *cfg, const char *raw, s
     unsigned secrets = 0;
     struct mail_rec rec;
     memset(&rec, 0, sizeof(rec));
+    virus_name *virus = xcalloc(MAIL_MAX_ATTACHMENTS, sizeof(*virus));
+    /* Attachments are scanned before the transaction (clamd may take a while); clamd
+     * unavailable and not fail-open: the delivery fails temporarily and is retried. */
+    if ((rc = safety_clamd_scan_mail(&m, virus, err)))
+        goto done;
     if ((rc = safety_mail_redact(&m, &raw, &len, &clean_raw, &secrets)))
         goto done;
     if ((rc = mail__raw_put(cfg, raw, len, rec.sha256))) {
@@ -273,7 +320,7 @@ int mail_intake(struct db *db, const struct mail_config *cfg, const char *raw, s
             rc = tickets_reply_in_txn(db, &a, "email", orig.ticket_id, note, 1, t, &msg, err);
             free(t);
             if (rc == 0)
-                rc = save_attachments(db, cfg, &m, sys.id, orig.ticket_id, msg, err);
+                rc = save_attachments(db, cfg, &m, virus, sys.id, orig.ticket_id, msg, err);
             rec.message_row_id = msg;
             if (rc)
                 goto done;
@@ -350,7 +397,8 @@ int mail_intake(struct db *db, const struct mail_config *cfg, const char *raw, s
         goto ticket_done;
     rec.ticket_id = t->id;
     rec.message_row_id = msg;
-    if ((rc = save_attachments(db, cfg, &m, user.id, t->id, msg, err)) ||
+    if ((rc = save_attachments(db, cfg, &m, virus, user.id, t->id, msg, err)) ||
+        (rc = note_infected(db, t->id, &m, virus, err)) ||
         (rc = add_participants(db, t->id, &m, sender)))
         goto ticket_done;
     if ((rc = store_mail_insert(db, &rec)) == FD_ECONFLICT)
@@ -378,6 +426,7 @@ commit:
 done:
     db_rollback(db);
     mail_parsed_release(&m);
+    free(virus);
     free(long_body);
     free(clean_raw);
     if (raced) {
