@@ -68,7 +68,10 @@ struct fd_config {
     char clamd_socket[512]; /* "" = no scanning; /path or host:port */
     long clamd_fail_open;   /* 1: keep files when clamd is unavailable */
     long clamd_timeout_ms;
-    char triage_auto_confidence[16]; /* 0..1 (as text); above 1 = never auto-apply */
+    /* inbound mail authentication (docs/mail.md) */
+    long mail_auth;                       /* 1: check DKIM, SPF and DMARC */
+    char mail_auth_dns_file[FD_PATH_MAX]; /* "" = real DNS; else a zone file */
+    char triage_auto_confidence[16];      /* 0..1 (as text); above 1 = never auto-apply */
 };
 
 /* Sets every default. */

@@ -21,7 +21,9 @@
 #include "../safety/clamd.h"
 #include "../safety/scan.h"
 #include "../store/store.h"
+#include "../store/store_mailauth.h"
 #include "../tickets/tickets.h"
+#include "auth.h"
 #include "mail_int.h"
 
 #include <ctype.h>
@@ -226,9 +228,37 @@ static const char *body_of(const struct mail_parsed *m, char **owned)
     return *owned;
 }
 
+/* Keeps the authentication verdicts of an inbound message that was recorded. */
+static int record_auth(struct db *db, const struct mail_rec *rec, const struct mail_auth_result *a,
+                       const struct mail_envelope *env, int64_t actor)
+{
+    if (!a->checked)
+        return 0;
+    struct mailauth_rec r;
+    memset(&r, 0, sizeof(r));
+    r.mail_id = rec->id;
+    snprintf(r.dkim, sizeof(r.dkim), "%s", a->dkim);
+    snprintf(r.dkim_domain, sizeof(r.dkim_domain), "%s", a->dkim_domain);
+    snprintf(r.spf, sizeof(r.spf), "%s", a->spf);
+    snprintf(r.spf_domain, sizeof(r.spf_domain), "%s", a->spf_domain);
+    snprintf(r.dmarc, sizeof(r.dmarc), "%s", a->dmarc);
+    snprintf(r.dmarc_policy, sizeof(r.dmarc_policy), "%s", a->dmarc_policy);
+    snprintf(r.from_domain, sizeof(r.from_domain), "%s", a->from_domain);
+    snprintf(r.client_ip, sizeof(r.client_ip), "%s", env && env->client_ip ? env->client_ip : "");
+    r.created_at = rec->created_at;
+    return store_mailauth_insert(db, &r, rec->ticket_id, actor);
+}
+
 int mail_intake(struct db *db, const struct mail_config *cfg, const char *raw, size_t len,
                 const char *source, const char *address, struct mail_intake_result *res,
                 struct fd_error *err)
+{
+    return mail_intake_env(db, cfg, raw, len, source, address, NULL, res, err);
+}
+
+int mail_intake_env(struct db *db, const struct mail_config *cfg, const char *raw, size_t len,
+                    const char *source, const char *address, const struct mail_envelope *env,
+                    struct mail_intake_result *res, struct fd_error *err)
 {
     memset(res, 0, sizeof(*res));
     int raced = 0;
@@ -237,6 +267,12 @@ int mail_intake(struct db *db, const struct mail_config *cfg, const char *raw, s
     int rc = mail_parse(raw, len, &m);
     if (rc)
         return rc;
+    /* Authentication looks at the bytes exactly as received (DNS lookups happen here,
+     * before the transaction). */
+    struct mail_auth_result auth;
+    const char *at = m.from.email ? strrchr(m.from.email, '@') : NULL;
+    (void)mail_auth_check(raw, len, at ? at + 1 : NULL, env, &auth);
+    int auth_failed = mail_auth_failed(&auth);
     /* Secrets leave the message (parsed and raw) before anything is stored. */
     char *clean_raw = NULL;
     unsigned secrets = 0;
@@ -341,7 +377,8 @@ int mail_intake(struct db *db, const struct mail_config *cfg, const char *raw, s
     struct auth_actor actor = {.user = user, .scopes = SCOPE_ALL};
 
     int64_t candidate = 0;
-    int threaded = thread_by_ids(db, &m, &candidate) || mail__subject_ticket(m.subject, &candidate);
+    int by_ids = thread_by_ids(db, &m, &candidate);
+    int threaded = by_ids || mail__subject_ticket(m.subject, &candidate);
     struct ticket_rec *t = xcalloc(1, sizeof(*t));
     int64_t msg = 0;
     int new_ticket = 0;
@@ -353,6 +390,12 @@ int mail_intake(struct db *db, const struct mail_config *cfg, const char *raw, s
             goto ticket_done;
         /* No exception for staff addresses: From is trivially forged, and agents answer
          * in the console, which mails the customer itself. */
+        /* A message that failed authentication joins a ticket only by a reference to one
+         * of the ticket's Message-IDs, never by the subject tag alone: the tag is public
+         * (it is in every reply's subject), the From line is forged. */
+        int forged = allowed && auth_failed && !by_ids;
+        if (forged)
+            allowed = 0;
         if (allowed) {
             int was_closed = strcmp(t->status, "closed") == 0;
             rc = tickets_reply_in_txn(db, &actor, "email", t->id, body_of(&m, &long_body), 0, t,
@@ -370,10 +413,13 @@ int mail_intake(struct db *db, const struct mail_config *cfg, const char *raw, s
             in.subject = *m.subject ? m.subject : "(no subject)";
             in.body = body_of(&m, &long_body);
             in.department = t->department;
-            in.tags[in.ntags++] = "sender-mismatch";
+            if (!forged)
+                in.tags[in.ntags++] = "sender-mismatch";
+            if (auth_failed)
+                in.tags[in.ntags++] = "auth-failed";
             in.follow_up_of = t->id;
             rc = tickets_create_in_txn(db, &actor, "email", &in, t, &msg, err);
-            snprintf(rec.status, sizeof(rec.status), "mismatch");
+            snprintf(rec.status, sizeof(rec.status), forged ? "auth_failed" : "mismatch");
             new_ticket = 1;
         }
     } else {
@@ -388,6 +434,8 @@ int mail_intake(struct db *db, const struct mail_config *cfg, const char *raw, s
             in.tags[in.ntags++] = "auto-reply";
         if (m.parse_error)
             in.tags[in.ntags++] = "unparsed-mail";
+        if (auth_failed)
+            in.tags[in.ntags++] = "auth-failed";
         in.recipient = address ? address : m.nrecipients ? m.recipients[0].email : NULL;
         rc = tickets_create_in_txn(db, &actor, "email", &in, t, &msg, err);
         snprintf(rec.status, sizeof(rec.status), "ticket");
@@ -403,7 +451,7 @@ int mail_intake(struct db *db, const struct mail_config *cfg, const char *raw, s
         goto ticket_done;
     if ((rc = store_mail_insert(db, &rec)) == FD_ECONFLICT)
         raced = 1;
-    if (rc)
+    if (rc || (rc = record_auth(db, &rec, &auth, env, user.id)))
         goto ticket_done;
     if (new_ticket && m.kind == MAIL_NORMAL && !is_ours(db, sender) &&
         strcmp(sender, UNKNOWN_SENDER) != 0) {

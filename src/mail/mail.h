@@ -126,6 +126,15 @@ int mail_intake(struct db *db, const struct mail_config *cfg, const char *raw, s
                 const char *source, const char *address, struct mail_intake_result *res,
                 struct fd_error *err);
 
+struct mail_envelope;
+/* mail_intake with what the MTA said about the SMTP session (client IP, HELO, MAIL FROM;
+ * env may be NULL), for SPF. Authentication (DKIM, SPF, DMARC: auth.h) is recorded with
+ * the message; a message that failed it joins a ticket only through In-Reply-To or
+ * References, never by its [FD-n] tag alone (a linked ticket tagged auth-failed instead). */
+int mail_intake_env(struct db *db, const struct mail_config *cfg, const char *raw, size_t len,
+                    const char *source, const char *address, const struct mail_envelope *env,
+                    struct mail_intake_result *res, struct fd_error *err);
+
 /* An outgoing message to queue: From is the department's primary address. */
 struct mail_notice {
     int64_t ticket_id;     /* 0 = none */
