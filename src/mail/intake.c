@@ -159,7 +159,8 @@ static int save_attachments(struct db *db, const struct mail_config *cfg,
     return 0;
 }
 
-/* An internal note naming the attachments clamd refused (none: nothing is written). */
+/* An internal note naming the attachments that were not kept and why (none: nothing is
+ * written). */
 static int note_infected(struct db *db, int64_t ticket, const struct mail_parsed *m,
                          const virus_name *virus, struct fd_error *err)
 {
@@ -168,7 +169,7 @@ static int note_infected(struct db *db, int64_t ticket, const struct mail_parsed
     for (int i = 0; i < m->nattachments; i++)
         if (virus[i][0])
             (void)buf_printf(
-                &b, "%s\"%.200s\" (%s)", b.len ? ", " : "",
+                &b, "%s\"%.200s\": %s", b.len ? "; " : "",
                 *m->attachments[i].filename ? m->attachments[i].filename : "attachment", virus[i]);
     if (b.len == 0) {
         buf_release(&b);
@@ -178,9 +179,9 @@ static int note_infected(struct db *db, int64_t ticket, const struct mail_parsed
     struct buf note;
     buf_init(&note, 0);
     (void)buf_printf(&note,
-                     "Attachment not kept: the virus scanner found malware in %s. The file was "
-                     "not stored with this ticket; the original email keeps it as the record. Do "
-                     "not open it, and do not ask the customer to send it again.",
+                     "Attachment not kept (virus scanner and executable check): %s. It was not "
+                     "stored with this ticket; the original email keeps it as the record. Do not "
+                     "open it, and do not ask the customer to send it again.",
                      list);
     free(list);
     char *text = buf_detach(&note, NULL);

@@ -9,6 +9,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "mail/mail.h"
+#include "tickets/tickets.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -209,19 +210,55 @@ int safety_clamd_scan(const void *data, size_t len, char *virus, size_t virus_le
     return unavailable(err, why);
 }
 
-int safety_clamd_scan_mail(const struct mail_parsed *m, char (*virus)[SAFETY_VIRUS_NAME_MAX],
+/* Types libmagic gives programs and installers: never kept from mail. */
+static const char *const executable_types[] = {"application/x-executable",
+                                               "application/x-pie-executable",
+                                               "application/x-sharedlib",
+                                               "application/x-dosexec",
+                                               "application/x-mach-binary",
+                                               "application/vnd.microsoft.portable-executable",
+                                               "application/x-msdownload",
+                                               "application/x-msi",
+                                               "application/x-ms-shortcut",
+                                               "text/x-shellscript",
+                                               "application/x-shellscript",
+                                               "text/x-msdos-batch",
+                                               "application/x-bat",
+                                               "application/java-archive",
+                                               "application/x-java-applet",
+                                               "application/vnd.ms-cab-compressed",
+                                               "application/x-elf",
+                                               "application/hta",
+                                               NULL};
+
+int safety_file_is_executable(const char *mime)
+{
+    for (int i = 0; executable_types[i]; i++)
+        if (strcmp(mime, executable_types[i]) == 0)
+            return 1;
+    return 0;
+}
+
+int safety_clamd_scan_mail(const struct mail_parsed *m, char (*refused)[SAFETY_VIRUS_NAME_MAX],
                            struct fd_error *err)
 {
     for (int i = 0; i < m->nattachments; i++) {
-        virus[i][0] = '\0';
+        refused[i][0] = '\0';
         const struct mail_attachment *a = &m->attachments[i];
         if (a->len == 0)
             continue;
-        int rc = safety_clamd_scan(a->data, a->len, virus[i], SAFETY_VIRUS_NAME_MAX, err);
-        if (rc == FD_EINFECTED)
+        char virus[SAFETY_VIRUS_NAME_MAX - 32];
+        int rc = safety_clamd_scan(a->data, a->len, virus, sizeof(virus), err);
+        if (rc == FD_EINFECTED) {
+            snprintf(refused[i], SAFETY_VIRUS_NAME_MAX, "the virus scanner found %s", virus);
             continue;
+        }
         if (rc)
             return rc;
+        char type[96];
+        if (tickets_sniff_type(a->data, a->len, type, sizeof(type)) == 0 &&
+            safety_file_is_executable(type))
+            snprintf(refused[i], SAFETY_VIRUS_NAME_MAX, "it is an executable program (%s)", type);
     }
     return 0;
 }

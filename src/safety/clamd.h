@@ -21,7 +21,7 @@
 struct fd_error;
 struct mail_parsed;
 
-#define SAFETY_VIRUS_NAME_MAX 128
+#define SAFETY_VIRUS_NAME_MAX 192
 
 /*
  * Sets the clamd socket: "/path/to/clamd.ctl" (UNIX), or "host:port" / "tcp://host:port".
@@ -44,11 +44,17 @@ int safety_clamd_scan(const void *data, size_t len, char *virus, size_t virus_le
                       struct fd_error *err);
 
 /*
- * Scans every attachment of a parsed mail before the intake transaction. virus[i] gets
- * the signature name of attachment i, or "" when it is clean. Returns 0, or FD_EUNAVAIL
- * (clamd unavailable and not fail-open: the message should be retried later).
+ * Checks every attachment of a parsed mail before the intake transaction: clamd (when
+ * configured) and the sniffed type (executables are never kept). refused[i] gets why
+ * attachment i must not be kept ("the virus scanner found X", "it is an executable
+ * program (type)"), or "" when it may be. Returns 0, or FD_EUNAVAIL (clamd unavailable
+ * and not fail-open: the message should be retried later).
  */
-int safety_clamd_scan_mail(const struct mail_parsed *m, char (*virus)[SAFETY_VIRUS_NAME_MAX],
+int safety_clamd_scan_mail(const struct mail_parsed *m, char (*refused)[SAFETY_VIRUS_NAME_MAX],
                            struct fd_error *err);
+
+/* Whether a sniffed MIME type is a program, installer or script (ELF, PE, Mach-O, MSI,
+ * shell and batch scripts, Java archives, ...). */
+int safety_file_is_executable(const char *mime);
 
 #endif

