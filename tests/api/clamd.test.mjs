@@ -4,13 +4,13 @@
 // clamd_fail_open. The EICAR string is assembled from pieces so the repository never holds it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, Client, cli } from '../lib/server.mjs';
+import { startServer, Client, cli, BIN } from '../lib/server.mjs';
 
 const EICAR = Buffer.from(['X5O!P%@AP[4\\PZX54(P^)7CC)7}$', 'EICAR-STANDARD-', 'ANTIVIRUS-TEST-', 'FILE!$H+H*'].join(''));
 const CLEAN = Buffer.from('My deposit of 0.5 BTC has not arrived; txid in the screenshot.\n');
@@ -200,6 +200,11 @@ test('clamd down: uploads â†’ 503 scanner_unavailable and nothing stored; mail â
   assert.equal(stored(srv, other), false);
   const m = await inbound(srv, token, mailWith('bob@customer.test', 'while down', [['a.txt', other]]));
   assert.equal(m.status, 503, m.text);
+  // through the mailgate: EX_TEMPFAIL (75), so the MTA keeps the message and retries
+  const g = spawnSync(BIN, ['mailgate', '--url', srv.url, '--address', 'deposits@frontdesk.test'], {
+    input: mailWith('bob@customer.test', 'while down 2', [['a.txt', other]]),
+    env: { ...process.env, FRONTDESK_MAILGATE_TOKEN: token }, encoding: 'utf8', timeout: 30000 });
+  assert.equal(g.status, 75, g.stderr);
   const open = await startServer({ env: { FRONTDESK_CLAMD_SOCKET: sock, FRONTDESK_CLAMD_FAIL_OPEN: '1' } });
   try {
     const c = new Client(open.url); await c.signup('open@fd-clamd.test', 'customer-pass-123');
