@@ -3,8 +3,6 @@
 #include "../tickets/tickets.h"
 #include "api_int.h"
 
-#include "../mail/auth.h"
-
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -17,17 +17,11 @@
  * Threads: configure once at start-up; checks are then thread-safe (each check makes
  * its own handles; the configuration is read-only).
  */
+#include "mail.h" /* struct mail_envelope */
+
 #include <stddef.h>
 
 struct fd_error;
-
-/* What the MTA told us about the SMTP session; any field may be NULL (unknown). Only
- * the MTA (the mailgate, with a mail:ingest token) may state these. */
-struct mail_envelope {
-    const char *client_ip; /* the connecting client's address, IPv4 or IPv6 */
-    const char *helo;      /* its HELO/EHLO name */
-    const char *mail_from; /* the SMTP MAIL FROM (envelope sender), "" for <> */
-};
 
 #define MAIL_AUTH_DOMAIN_MAX 256
 
