@@ -64,6 +64,8 @@ struct fd_config {
     long social_poll_ms;
     long social_retry_base_s;
     long social_max_attempts;
+    char triage_auto_confidence[16]; /* 0..1 (as text); above 1 = never auto-apply */
+
     /* virus scanning of files (docs/security-attachments.md) */
     char clamd_socket[512]; /* "" = no scanning; /path or host:port */
     long clamd_fail_open;   /* 1: keep files when clamd is unavailable */
@@ -71,7 +73,6 @@ struct fd_config {
     /* inbound mail authentication (docs/mail.md) */
     long mail_auth;                       /* 1: check DKIM, SPF and DMARC */
     char mail_auth_dns_file[FD_PATH_MAX]; /* "" = real DNS; else a zone file */
-    char triage_auto_confidence[16];      /* 0..1 (as text); above 1 = never auto-apply */
 };
 
 /* Sets every default. */
