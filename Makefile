@@ -10,7 +10,7 @@
 CC ?= cc
 PKGS := libmicrohttpd jansson sqlite3 libsodium inih zlib libcmark-gfm gmime-3.0 libcurl opendkim libcrypto libidn2 liboath
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcmark-gfm-extensions -lstemmer -lwslay -lmagic -lpthread -lm
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcmark-gfm-extensions -lstemmer -lwslay -lmagic -lspf2 -lpthread -lm
 
 WARN := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla -Wno-unused-parameter
 OPT_CFLAGS := -O2 -g -D_FORTIFY_SOURCE=2

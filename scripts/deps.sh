@@ -8,9 +8,11 @@ cd "$(dirname "$0")/.."
 
 pkgs=(gcc make pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev
       libinih-dev libmagic-dev zlib1g-dev libcmark-gfm-dev libcmark-gfm-extensions-dev
-      libstemmer-dev libgmime-3.0-dev libcurl4-openssl-dev libopendkim-dev libssl-dev libwslay-dev libidn2-dev liboath-dev tzdata)
+      libstemmer-dev libgmime-3.0-dev libcurl4-openssl-dev libopendkim-dev libssl-dev libwslay-dev libidn2-dev liboath-dev tzdata
+      libspf2-dev publicsuffix)
 if [ "${1:-}" = "--test" ]; then
     pkgs+=(libcriterion-dev chromium sqlite3 clang-format dovecot-imapd python3-aiosmtpd libxml2-utils)
+    pkgs+=(clamav-daemon) # a real clamd for tests/api/clamd.test.mjs (no signature download)
     pkgs+=(clang libclang-rt-14-dev) # libFuzzer for the short fuzz run (make fuzz-smoke)
     # Node.js 18+ may already come from elsewhere (with its own npm); Debian's npm
     # package would conflict with it, so ask for Debian's only when there is none.

@@ -23,6 +23,8 @@
 #include "kb/search.h"
 #include "mail/mail.h"
 #include "routing/routing.h"
+#include "mail/auth.h"
+#include "safety/clamd.h"
 
 #include <curl/curl.h>
 #include "store/store.h"
@@ -285,6 +287,23 @@ static int dkim_setup(const struct fd_config *cfg)
     return 0;
 }
 
+/* Virus scanning of files and inbound mail authentication (docs/security-attachments.md,
+ * docs/mail.md). */
+static int mailsec_setup(const struct fd_config *cfg)
+{
+    struct fd_error err = {0};
+    if (safety_clamd_configure(cfg->clamd_socket, (int)cfg->clamd_fail_open, cfg->clamd_timeout_ms,
+                               &err)) {
+        fprintf(stderr, "frontdesk: %s: %s\n", err.field, err.message);
+        return -1;
+    }
+    if (mail_auth_configure((int)cfg->mail_auth, cfg->mail_auth_dns_file, &err)) {
+        fprintf(stderr, "frontdesk: %s: %s\n", err.field, err.message);
+        return -1;
+    }
+    return 0;
+}
+
 /* The API layer knows the hub only through these two pointers (api.h). */
 static void publish_chat(void *hub, int64_t chat_id, const char *json)
 {
@@ -408,7 +427,7 @@ static int cmd_serve(int argc, char **argv)
     api_register((size_t)c.cfg.attachment_max, (size_t)c.cfg.mail_max);
     triage_service_start(c.cfg.data_dir, strtod(c.cfg.triage_auto_confidence, NULL));
     http_set_metrics_fn(metrics_fn);
-    if (dkim_setup(&c.cfg)) {
+    if (dkim_setup(&c.cfg) || mailsec_setup(&c.cfg)) {
         store_close(store);
         return 1;
     }
@@ -911,15 +930,21 @@ static int cmd_mailgate(int argc, char **argv)
         "later; 65 (EX_DATAERR) when the message is refused for good (e.g. too large).\n"
         "The token (scope mail:ingest, see 'frontdesk token create') comes from\n"
         "--token-file or FRONTDESK_MAILGATE_TOKEN. --address names the recipient the MTA\n"
-        "delivered to, which picks the department.\n\n"
+        "delivered to, which picks the department. --client-ip, --helo and --mail-from\n"
+        "pass the SMTP session (Postfix pipe: ${client_address}, ${client_helo}, ${sender})\n"
+        "for SPF and DMARC checks (docs/mail.md).\n\n"
         "Postfix, /etc/aliases:   deposits: \"|/usr/local/bin/frontdesk mailgate --url "
         "http://127.0.0.1:8080 --address deposits@example.com --token-file "
         "/etc/frontdesk/mailgate.token\"\n"
         "or master.cf transport:  frontdesk unix - n n - - pipe flags=Rq user=frontdesk\n"
         "  argv=/usr/local/bin/frontdesk mailgate --url http://127.0.0.1:8080 --address "
         "${recipient}\n";
+    enum { OPT_CLIENT_IP = 3000, OPT_HELO, OPT_MAIL_FROM };
     static const struct option opts[] = {{"url", required_argument, 0, OPT_URL},
                                          {"address", required_argument, 0, OPT_ADDRESS},
+                                         {"client-ip", required_argument, 0, OPT_CLIENT_IP},
+                                         {"helo", required_argument, 0, OPT_HELO},
+                                         {"mail-from", required_argument, 0, OPT_MAIL_FROM},
                                          {"token-file", required_argument, 0, OPT_TOKEN_FILE},
                                          {"config", required_argument, 0, OPT_CONFIG},
                                          {"help", no_argument, 0, OPT_HELP},
@@ -928,6 +953,7 @@ static int cmd_mailgate(int argc, char **argv)
     if (load_config(&c, argc, argv))
         return EX_TEMPFAIL_;
     const char *url = NULL, *address = NULL, *token_file = NULL;
+    const char *env_q[3] = {NULL, NULL, NULL}; /* client_ip, helo, mail_from */
     int ch;
     while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (ch) {
@@ -935,6 +961,9 @@ static int cmd_mailgate(int argc, char **argv)
         case OPT_URL: url = optarg; break;
         case OPT_ADDRESS: address = optarg; break;
         case OPT_TOKEN_FILE: token_file = optarg; break;
+        case OPT_CLIENT_IP: env_q[0] = optarg; break;
+        case OPT_HELO: env_q[1] = optarg; break;
+        case OPT_MAIL_FROM: env_q[2] = optarg; break;
         case OPT_CONFIG: break;
         default: fputs(help, stderr); return EX_TEMPFAIL_;
         }
@@ -985,14 +1014,20 @@ static int cmd_mailgate(int argc, char **argv)
     CURL *curl = curl_easy_init();
     struct buf answer;
     buf_init(&answer, 64 * 1024);
-    char *full = NULL;
-    if (address) {
-        char *esc = curl_easy_escape(curl, address, 0);
-        full = xasprintf("%s/api/v1/mail/inbound?address=%s", url, esc ? esc : "");
+    struct buf q;
+    buf_init(&q, 0);
+    (void)buf_printf(&q, "%s/api/v1/mail/inbound", url);
+    static const char *const qnames[] = {"address", "client_ip", "helo", "mail_from"};
+    const char *qvals[] = {address, env_q[0], env_q[1], env_q[2]};
+    for (int i = 0, first = 1; i < 4; i++) {
+        if (!qvals[i])
+            continue;
+        char *esc = curl_easy_escape(curl, qvals[i], 0);
+        (void)buf_printf(&q, "%c%s=%s", first ? '?' : '&', qnames[i], esc ? esc : "");
         curl_free(esc);
-    } else {
-        full = xasprintf("%s/api/v1/mail/inbound", url);
+        first = 0;
     }
+    char *full = buf_detach(&q, NULL);
     char *authz = xasprintf("Authorization: Bearer %s", token);
     struct curl_slist *hdrs = curl_slist_append(NULL, "Content-Type: message/rfc822");
     hdrs = curl_slist_append(hdrs, authz);

@@ -16,6 +16,10 @@ export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:log_path=$logdir/asan"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$logdir/ubsan"
 export LSAN_OPTIONS="suppressions=$root/tests/lsan.supp:print_suppressions=0"
 export FRONTDESK_BIN="$root/build/san/frontdesk"
+# Tests never depend on the internet: inbound mail authentication (SPF, DKIM keys, DMARC)
+# answers from an empty zone file unless a test gives its own.
+: > "$logdir/empty.zone"
+export FRONTDESK_MAIL_AUTH_DNS_FILE="${FRONTDESK_MAIL_AUTH_DNS_FILE:-$logdir/empty.zone}"
 
 section() { printf '\n== %s ==\n' "$1"; }
 

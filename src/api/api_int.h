@@ -40,6 +40,11 @@ int api_bool(json_t *o, const char *key, int *out, struct http_resp *resp);
 void api_send_stored_file(struct http_resp *resp, const char *path, int64_t size,
                           const char *content_type, const char *filename);
 
+/* Adds "mail_auth" (DKIM/SPF/DMARC verdicts) to the inbound-email messages of a ticket's
+ * message array, for staff only (mailauth_api.c). Returns 0 or FD_EDB. */
+int api_mailauth_annotate(struct db *db, const struct auth_actor *a, int64_t ticket_id,
+                          json_t *messages);
+
 /* Maps a domain error to an HTTP error answer (err may be NULL). */
 void api_fail(struct http_resp *resp, int rc, const struct fd_error *err);
 

@@ -313,6 +313,13 @@ void api_fail(struct http_resp *resp, int rc, const struct fd_error *err)
     case FD_ETYPE:
         http_resp_error(resp, 415, "unsupported_media_type", "%s", msg ? msg : "unsupported type");
         break;
+    case FD_EINFECTED:
+        http_resp_error(resp, 422, "infected", "%s", msg ? msg : "the file contains malware");
+        break;
+    case FD_EUNAVAIL:
+        http_resp_error(resp, 503, "scanner_unavailable", "%s",
+                        msg ? msg : "the virus scanner is unavailable; try again later");
+        break;
     default: http_resp_error(resp, 500, "internal", "internal error (%s)", fd_strerror(rc)); break;
     }
 }

@@ -3,6 +3,7 @@
 #include "../tickets/tickets.h"
 #include "api_int.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,11 +29,27 @@ static void inbound(struct http_req *req, struct http_resp *resp)
     }
     struct app *app = API_APP(req);
     const char *address = http_req_query(req, "address");
+    /* The SMTP session as the MTA saw it: trusted because only the MTA holds a mail:ingest
+     * token; never taken from the message's own headers. */
+    struct mail_envelope env = {http_req_query(req, "client_ip"), http_req_query(req, "helo"),
+                                http_req_query(req, "mail_from")};
+    if (env.client_ip && *env.client_ip) {
+        unsigned char ip[16];
+        if (inet_pton(AF_INET, env.client_ip, ip) != 1 &&
+            inet_pton(AF_INET6, env.client_ip, ip) != 1) {
+            http_resp_error(resp, 400, "invalid_field", "client_ip is not an IP address");
+            return;
+        }
+    }
+    if ((env.helo && strlen(env.helo) > 255) || (env.mail_from && strlen(env.mail_from) > 320)) {
+        http_resp_error(resp, 400, "invalid_field", "helo or mail_from is too long");
+        return;
+    }
     struct mail_intake_result r;
     struct fd_error err = {0};
     struct db *db = store_acquire(app->store);
-    int rc = mail_intake(db, &app->mail, req->body, req->body_len, "pipe",
-                         address && *address ? address : NULL, &r, &err);
+    int rc = mail_intake_env(db, &app->mail, req->body, req->body_len, "pipe",
+                             address && *address ? address : NULL, &env, &r, &err);
     store_release(app->store, db);
     if (rc) {
         /* 5xx: the mailgate exits EX_TEMPFAIL and the MTA retries later. */

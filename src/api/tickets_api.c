@@ -329,6 +329,8 @@ static int messages_json(struct db *db, const struct auth_actor *a, const struct
     int rc = store_attachment_list(db, t->id, add_attachment, c.by_message);
     if (rc == 0)
         rc = tickets_messages(db, a, t, add_message, &c);
+    if (rc == 0)
+        rc = api_mailauth_annotate(db, a, t->id, c.arr);
     json_decref(c.by_message);
     if (rc) {
         json_decref(c.arr);

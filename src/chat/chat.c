@@ -11,6 +11,7 @@
 #include "../mail/mail.h"
 #include "../routing/routing.h"
 #include "../status/status.h"
+#include "../safety/clamd.h"
 #include "../safety/scan.h"
 #include "../store/store.h"
 #include "../sla/sla.h"
@@ -583,6 +584,8 @@ int chat_attach(struct db *db, const struct chat_who *w, int64_t chat_id, const 
                      sniffed ? "of an unknown type" : f.content_type);
         goto out;
     }
+    if ((rc = safety_clamd_scan(data, len, NULL, 0, err)))
+        goto out;
     char dir[2048];
     blob_dir(data_dir, dir, sizeof(dir));
     fd_sha256_hex(data, len, f.sha256);

@@ -97,6 +97,11 @@ static const struct key keys[] = {
     S(rate_chat_ip, "chat starts per address, N/S"),
     S(rate_chat_account, "chat starts per signed-in account, N/S"),
     S(rate_verify_ip, "/verify lookups per address, N/S"),
+    S(clamd_socket, "clamd socket for virus scanning: /path/clamd.ctl or host:port (\"\" = off)"),
+    L(clamd_fail_open, 0, 1, "1: keep files when clamd is unavailable (default 0: refuse, 503)"),
+    L(clamd_timeout_ms, 100, 600000, "clamd connect/scan timeout, milliseconds"),
+    L(mail_auth, 0, 1, "1: check DKIM, SPF and DMARC of inbound mail"),
+    S(mail_auth_dns_file, "zone file answering the DNS lookups of mail_auth (\"\" = real DNS)"),
     S(triage_auto_confidence,
       "apply a triage department at this probability or above (0..1; 2 = never)"),
 };
@@ -155,6 +160,8 @@ void config_defaults(struct fd_config *c)
     c->social_poll_ms = 1000;
     c->social_retry_base_s = 30;
     c->social_max_attempts = 8;
+    c->clamd_timeout_ms = 30000;
+    c->mail_auth = 1;
 }
 
 int config_set(struct fd_config *c, const char *name, const char *value, char *err, size_t errlen)

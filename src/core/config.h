@@ -83,6 +83,14 @@ struct fd_config {
     char rate_chat_ip[24];
     char rate_chat_account[24];
     char rate_verify_ip[24];
+
+    /* virus scanning of files (docs/security-attachments.md) */
+    char clamd_socket[512]; /* "" = no scanning; /path or host:port */
+    long clamd_fail_open;   /* 1: keep files when clamd is unavailable */
+    long clamd_timeout_ms;
+    /* inbound mail authentication (docs/mail.md) */
+    long mail_auth;                       /* 1: check DKIM, SPF and DMARC */
+    char mail_auth_dns_file[FD_PATH_MAX]; /* "" = real DNS; else a zone file */
 };
 
 /* Sets every default. */

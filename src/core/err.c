@@ -20,6 +20,8 @@ const char *fd_strerror(int err)
     case FD_EIO: return "i/o error";
     case FD_ERATE: return "rate limited";
     case FD_ETYPE: return "unsupported type";
+    case FD_EINFECTED: return "infected";
+    case FD_EUNAVAIL: return "service unavailable";
     default: return "unknown error";
     }
 }

@@ -20,6 +20,8 @@ enum {
     FD_EIO = -10,       /* file or socket failure */
     FD_ERATE = -11,     /* rate limited */
     FD_ETYPE = -12,     /* unsupported content type */
+    FD_EINFECTED = -13, /* the virus scanner found malware (message names it) */
+    FD_EUNAVAIL = -14,  /* a required service (the virus scanner) cannot be reached */
 };
 
 /* Returns a static, human-readable name for an error code. */

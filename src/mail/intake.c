@@ -14,13 +14,17 @@
 
 #include "../auth/auth.h"
 #include "../core/blob.h"
+#include "../core/buf.h"
 #include "../core/err.h"
 #include "../core/timeutil.h"
 #include "../core/xalloc.h"
 #include "../safety/phish_report.h"
+#include "../safety/clamd.h"
 #include "../safety/scan.h"
 #include "../store/store.h"
+#include "../store/store_mailauth.h"
 #include "../tickets/tickets.h"
+#include "auth.h"
 #include "mail_int.h"
 
 #include <ctype.h>
@@ -136,14 +140,16 @@ static int add_participants(struct db *db, int64_t ticket, const struct mail_par
     return rc;
 }
 
+typedef char virus_name[SAFETY_VIRUS_NAME_MAX];
+
 static int save_attachments(struct db *db, const struct mail_config *cfg,
-                            const struct mail_parsed *m, int64_t uploader, int64_t ticket,
-                            int64_t message, struct fd_error *err)
+                            const struct mail_parsed *m, const virus_name *virus, int64_t uploader,
+                            int64_t ticket, int64_t message, struct fd_error *err)
 {
     for (int i = 0; i < m->nattachments; i++) {
         const struct mail_attachment *a = &m->attachments[i];
-        if (a->len == 0)
-            continue;
+        if (a->len == 0 || virus[i][0])
+            continue; /* an infected file is never kept as an attachment */
         int rc = tickets_attach_in_txn(db, uploader, ticket, message, cfg->data_dir, a->filename,
                                        a->data, a->len, cfg->attachment_max, err);
         if (rc == FD_ELIMIT)
@@ -152,6 +158,45 @@ static int save_attachments(struct db *db, const struct mail_config *cfg,
             return rc;
     }
     return 0;
+}
+
+/* An internal note naming the attachments that were not kept and why (none: nothing is
+ * written). */
+static int note_infected(struct db *db, int64_t ticket, const struct mail_parsed *m,
+                         const virus_name *virus, struct fd_error *err)
+{
+    struct buf b;
+    buf_init(&b, 0);
+    for (int i = 0; i < m->nattachments; i++)
+        if (virus[i][0])
+            (void)buf_printf(
+                &b, "%s\"%.200s\": %s", b.len ? "; " : "",
+                *m->attachments[i].filename ? m->attachments[i].filename : "attachment", virus[i]);
+    if (b.len == 0) {
+        buf_release(&b);
+        return 0;
+    }
+    char *list = buf_detach(&b, NULL);
+    struct buf note;
+    buf_init(&note, 0);
+    (void)buf_printf(&note,
+                     "Attachment not kept (virus scanner and executable check): %s. It was not "
+                     "stored with this ticket; the original email keeps it as the record. Do not "
+                     "open it, and do not ask the customer to send it again.",
+                     list);
+    free(list);
+    char *text = buf_detach(&note, NULL);
+    struct user_rec sys;
+    int rc = mail__system_user(db, &sys);
+    if (rc == 0) {
+        struct auth_actor a = {.user = sys, .scopes = SCOPE_ALL};
+        struct ticket_rec *t = xmalloc(sizeof(*t));
+        int64_t msg = 0;
+        rc = tickets_reply_in_txn(db, &a, "email", ticket, text, 1, t, &msg, err);
+        free(t);
+    }
+    free(text);
+    return rc;
 }
 
 #define LONG_NOTE                                                                                  \
@@ -185,9 +230,37 @@ static const char *body_of(const struct mail_parsed *m, char **owned)
     return *owned;
 }
 
+/* Keeps the authentication verdicts of an inbound message that was recorded. */
+static int record_auth(struct db *db, const struct mail_rec *rec, const struct mail_auth_result *a,
+                       const struct mail_envelope *env, int64_t actor)
+{
+    if (!a->checked)
+        return 0;
+    struct mailauth_rec r;
+    memset(&r, 0, sizeof(r));
+    r.mail_id = rec->id;
+    snprintf(r.dkim, sizeof(r.dkim), "%s", a->dkim);
+    snprintf(r.dkim_domain, sizeof(r.dkim_domain), "%s", a->dkim_domain);
+    snprintf(r.spf, sizeof(r.spf), "%s", a->spf);
+    snprintf(r.spf_domain, sizeof(r.spf_domain), "%s", a->spf_domain);
+    snprintf(r.dmarc, sizeof(r.dmarc), "%s", a->dmarc);
+    snprintf(r.dmarc_policy, sizeof(r.dmarc_policy), "%s", a->dmarc_policy);
+    snprintf(r.from_domain, sizeof(r.from_domain), "%s", a->from_domain);
+    snprintf(r.client_ip, sizeof(r.client_ip), "%s", env && env->client_ip ? env->client_ip : "");
+    r.created_at = rec->created_at;
+    return store_mailauth_insert(db, &r, rec->ticket_id, actor);
+}
+
 int mail_intake(struct db *db, const struct mail_config *cfg, const char *raw, size_t len,
                 const char *source, const char *address, struct mail_intake_result *res,
                 struct fd_error *err)
+{
+    return mail_intake_env(db, cfg, raw, len, source, address, NULL, res, err);
+}
+
+int mail_intake_env(struct db *db, const struct mail_config *cfg, const char *raw, size_t len,
+                    const char *source, const char *address, const struct mail_envelope *env,
+                    struct mail_intake_result *res, struct fd_error *err)
 {
     memset(res, 0, sizeof(*res));
     int raced = 0;
@@ -196,11 +269,22 @@ int mail_intake(struct db *db, const struct mail_config *cfg, const char *raw, s
     int rc = mail_parse(raw, len, &m);
     if (rc)
         return rc;
+    /* Authentication looks at the bytes exactly as received (DNS lookups happen here,
+     * before the transaction). */
+    struct mail_auth_result auth;
+    const char *at = m.from.email ? strrchr(m.from.email, '@') : NULL;
+    (void)mail_auth_check(raw, len, at ? at + 1 : NULL, env, &auth);
+    int auth_failed = mail_auth_failed(&auth);
     /* Secrets leave the message (parsed and raw) before anything is stored. */
     char *clean_raw = NULL;
     unsigned secrets = 0;
     struct mail_rec rec;
     memset(&rec, 0, sizeof(rec));
+    virus_name *virus = xcalloc(MAIL_MAX_ATTACHMENTS, sizeof(*virus));
+    /* Attachments are scanned before the transaction (clamd may take a while); clamd
+     * unavailable and not fail-open: the delivery fails temporarily and is retried. */
+    if ((rc = safety_clamd_scan_mail(&m, virus, err)))
+        goto done;
     if ((rc = safety_mail_redact(&m, &raw, &len, &clean_raw, &secrets)))
         goto done;
     if ((rc = mail__raw_put(cfg, raw, len, rec.sha256))) {
@@ -274,7 +358,7 @@ int mail_intake(struct db *db, const struct mail_config *cfg, const char *raw, s
             rc = tickets_reply_in_txn(db, &a, "email", orig.ticket_id, note, 1, t, &msg, err);
             free(t);
             if (rc == 0)
-                rc = save_attachments(db, cfg, &m, sys.id, orig.ticket_id, msg, err);
+                rc = save_attachments(db, cfg, &m, virus, sys.id, orig.ticket_id, msg, err);
             rec.message_row_id = msg;
             if (rc)
                 goto done;
@@ -295,7 +379,8 @@ int mail_intake(struct db *db, const struct mail_config *cfg, const char *raw, s
     struct auth_actor actor = {.user = user, .scopes = SCOPE_ALL};
 
     int64_t candidate = 0;
-    int threaded = thread_by_ids(db, &m, &candidate) || mail__subject_ticket(m.subject, &candidate);
+    int by_ids = thread_by_ids(db, &m, &candidate);
+    int threaded = by_ids || mail__subject_ticket(m.subject, &candidate);
     struct ticket_rec *t = xcalloc(1, sizeof(*t));
     int64_t msg = 0;
     int new_ticket = 0, phishing = 0;
@@ -308,6 +393,12 @@ int mail_intake(struct db *db, const struct mail_config *cfg, const char *raw, s
             goto ticket_done;
         /* No exception for staff addresses: From is trivially forged, and agents answer
          * in the console, which mails the customer itself. */
+        /* A message that failed authentication joins a ticket only by a reference to one
+         * of the ticket's Message-IDs, never by the subject tag alone: the tag is public
+         * (it is in every reply's subject), the From line is forged. */
+        int forged = allowed && auth_failed && !by_ids;
+        if (forged)
+            allowed = 0;
         if (allowed) {
             int was_closed = strcmp(t->status, "closed") == 0;
             rc = tickets_reply_in_txn(db, &actor, "email", t->id, body_of(&m, &long_body), 0, t,
@@ -325,10 +416,13 @@ int mail_intake(struct db *db, const struct mail_config *cfg, const char *raw, s
             in.subject = *m.subject ? m.subject : "(no subject)";
             in.body = body_of(&m, &long_body);
             in.department = t->department;
-            in.tags[in.ntags++] = "sender-mismatch";
+            if (!forged)
+                in.tags[in.ntags++] = "sender-mismatch";
+            if (auth_failed)
+                in.tags[in.ntags++] = "auth-failed";
             in.follow_up_of = t->id;
             rc = tickets_create_in_txn(db, &actor, "email", &in, t, &msg, err);
-            snprintf(rec.status, sizeof(rec.status), "mismatch");
+            snprintf(rec.status, sizeof(rec.status), forged ? "auth_failed" : "mismatch");
             new_ticket = 1;
         }
     } else {
@@ -343,6 +437,8 @@ int mail_intake(struct db *db, const struct mail_config *cfg, const char *raw, s
             in.tags[in.ntags++] = "auto-reply";
         if (m.parse_error)
             in.tags[in.ntags++] = "unparsed-mail";
+        if (auth_failed)
+            in.tags[in.ntags++] = "auth-failed";
         in.recipient = address ? address : m.nrecipients ? m.recipients[0].email : NULL;
         if ((phishing = phish_report_match(cfg->phishing_address, cfg->domain, &m, address))) {
             in.department = PHISH_REPORT_DEPARTMENT;
@@ -356,7 +452,8 @@ int mail_intake(struct db *db, const struct mail_config *cfg, const char *raw, s
         goto ticket_done;
     rec.ticket_id = t->id;
     rec.message_row_id = msg;
-    if ((rc = save_attachments(db, cfg, &m, user.id, t->id, msg, err)) ||
+    if ((rc = save_attachments(db, cfg, &m, virus, user.id, t->id, msg, err)) ||
+        (rc = note_infected(db, t->id, &m, virus, err)) ||
         (rc = add_participants(db, t->id, &m, sender)))
         goto ticket_done;
     if (phishing &&
@@ -364,7 +461,7 @@ int mail_intake(struct db *db, const struct mail_config *cfg, const char *raw, s
         goto ticket_done;
     if ((rc = store_mail_insert(db, &rec)) == FD_ECONFLICT)
         raced = 1;
-    if (rc)
+    if (rc || (rc = record_auth(db, &rec, &auth, env, user.id)))
         goto ticket_done;
     if (new_ticket && m.kind == MAIL_NORMAL && !is_ours(db, sender) &&
         strcmp(sender, UNKNOWN_SENDER) != 0) {
@@ -387,6 +484,7 @@ commit:
 done:
     db_rollback(db);
     mail_parsed_release(&m);
+    free(virus);
     free(long_body);
     free(clean_raw);
     if (raced) {

@@ -128,6 +128,22 @@ int mail_intake(struct db *db, const struct mail_config *cfg, const char *raw, s
                 const char *source, const char *address, struct mail_intake_result *res,
                 struct fd_error *err);
 
+/* What the MTA told us about the SMTP session; any field may be NULL (unknown). Only
+ * the MTA (the mailgate, with a mail:ingest token) may state these; never taken from the
+ * message's own headers. */
+struct mail_envelope {
+    const char *client_ip; /* the connecting client's address, IPv4 or IPv6 */
+    const char *helo;      /* its HELO/EHLO name */
+    const char *mail_from; /* the SMTP MAIL FROM (envelope sender), "" for <> */
+};
+/* mail_intake with what the MTA said about the SMTP session (client IP, HELO, MAIL FROM;
+ * env may be NULL), for SPF. Authentication (DKIM, SPF, DMARC: auth.h) is recorded with
+ * the message; a message that failed it joins a ticket only through In-Reply-To or
+ * References, never by its [FD-n] tag alone (a linked ticket tagged auth-failed instead). */
+int mail_intake_env(struct db *db, const struct mail_config *cfg, const char *raw, size_t len,
+                    const char *source, const char *address, const struct mail_envelope *env,
+                    struct mail_intake_result *res, struct fd_error *err);
+
 /* An outgoing message to queue: From is the department's primary address. */
 struct mail_notice {
     int64_t ticket_id;     /* 0 = none */

@@ -9,6 +9,7 @@
 #include "../core/blob.h"
 #include "../core/err.h"
 #include "../core/timeutil.h"
+#include "../safety/clamd.h"
 #include "../store/store.h"
 
 #include <errno.h>
@@ -112,6 +113,9 @@ int tickets_attachment_add(struct db *db, const struct auth_actor *a, int64_t ti
                        "attachments must be PNG, JPEG, GIF, WebP, PDF or plain text (this "
                        "file is %s)",
                        rc == 0 ? att.content_type : "of an unknown type");
+    /* Stored only when clamd says it is clean (when scanning is configured). */
+    if ((rc = safety_clamd_scan(data, len, NULL, 0, err)))
+        return rc;
     struct ticket_rec *t = calloc(1, sizeof(*t));
     if (!t)
         return FD_ENOMEM;

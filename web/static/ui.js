@@ -1,5 +1,6 @@
 // Shared DOM helpers for the Frontdesk pages. Server data only ever enters the page through
 // textContent / attribute setters here — never through innerHTML.
+import { mailAuthRow } from './mailauth.js';
 
 /**
  * h('div', {class: 'x', onclick: fn}, child, 'text', ...) — creates an element.
@@ -213,6 +214,7 @@ export function messageCard(m, { viewer, selfId } = {}) {
       h('span', { class: 'msg-author', text: who }),
       roleText ? h('span', { class: m.internal ? 'msg-tag tag-internal' : 'msg-tag', text: roleText }) : null,
       timeEl(m.created_at)),
+    viewer === 'agent' ? mailAuthRow(m.mail_auth) : null,
     messageBody(m.body),
     attachmentList(m.attachments));
 }
