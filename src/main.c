@@ -2,6 +2,7 @@
  * frontdesk: one binary, many commands. Parses the command line, loads the config
  * (defaults < file < FRONTDESK_* environment < flags), and runs the command.
  */
+#include "audit/audit.h"
 #include "api/api.h"
 #include "api/chat_ws.h"
 #include "chat/hub.h"
@@ -55,6 +56,7 @@ static void usage(FILE *f)
             "  token     create an API token (e.g. for the mailgate)\n"
             "  dkim      generate a DKIM key and print its DNS record\n"
             "  triage    train the ticket classifier (departments, intents)\n"
+            "  audit     verify the tamper-evident record, or print its head to anchor\n"
             "  config    print every setting with its value and environment variable\n\n"
             "Run 'frontdesk <command> --help' for a command's options.\n"
             "Common options: --config FILE, --data-dir DIR (env FRONTDESK_DATA_DIR).\n",
@@ -840,6 +842,75 @@ static int cmd_kb(int argc, char **argv)
     return rc;
 }
 
+/* ---- audit (src/audit, docs/audit.md) ------------------------------------------ */
+
+static int cmd_audit(int argc, char **argv)
+{
+    static const char *help =
+        "Usage: frontdesk audit <verify|head> [options]\n\n"
+        "  verify [--anchor TABLE:ID:HASH]...  walks the hash chains of the record (events,\n"
+        "         complaint_events); exits 1 naming the first altered, inserted or deleted\n"
+        "         row, else prints each chain's rows and head. An anchor (a line printed\n"
+        "         earlier by `audit head`) must still be in the chain: only an anchored\n"
+        "         head reveals a deleted tail or a rewritten chain\n"
+        "  head   prints each chain's head as TABLE:ID:HASH, to keep somewhere else\n\n"
+        "Common: --data-dir DIR, --config FILE.\n";
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fputs(help, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    const char *sub = argv[1];
+    int verify = strcmp(sub, "verify") == 0;
+    if (!verify && strcmp(sub, "head") != 0) {
+        fprintf(stderr, "frontdesk audit: unknown subcommand \"%s\"\n\n%s", sub, help);
+        return 2;
+    }
+    static const struct option opts[] = {{"data-dir", required_argument, 0, OPT_DATA_DIR},
+                                         {"config", required_argument, 0, OPT_CONFIG},
+                                         {"anchor", required_argument, 0, 'a'},
+                                         {"help", no_argument, 0, OPT_HELP},
+                                         {0, 0, 0, 0}};
+    struct common c;
+    if (load_config(&c, argc, argv))
+        return 2;
+    char *anchors[8];
+    int n_anchors = 0, ch;
+    optind = 2;
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (ch == OPT_HELP) {
+            fputs(help, stdout);
+            return 0;
+        }
+        if (ch == OPT_CONFIG)
+            continue;
+        if (ch == 'a') {
+            if (!verify || n_anchors == (int)(sizeof(anchors) / sizeof(anchors[0]))) {
+                fprintf(stderr, "frontdesk audit: --anchor is for verify, at most 8 times\n");
+                return 2;
+            }
+            anchors[n_anchors++] = optarg;
+            continue;
+        }
+        if (parse_common(&c, ch, optarg) != 0)
+            return 2;
+    }
+    if (optind < argc) {
+        fprintf(stderr, "frontdesk audit %s: unexpected argument \"%s\"\n", sub, argv[optind]);
+        return 2;
+    }
+    if (finish_config(&c))
+        return 2;
+    struct store *s;
+    if (open_store(&c.cfg, 1, 0, &s))
+        return AUDIT_EXIT_ERROR;
+    struct db *db = store_acquire(s);
+    int rc = verify ? audit_verify_print(db, anchors, n_anchors, stdout, stderr)
+                    : audit_head_print(db, stdout, stderr);
+    store_release(s, db);
+    store_close(s);
+    return rc;
+}
+
 /* ---- triage ------------------------------------------------------------------- */
 
 static int cmd_triage(int argc, char **argv)
@@ -1258,6 +1329,8 @@ int main(int argc, char **argv)
         return cmd_dkim(argc, argv);
     if (strcmp(cmd, "triage") == 0)
         return cmd_triage(argc, argv);
+    if (strcmp(cmd, "audit") == 0)
+        return cmd_audit(argc, argv);
     fprintf(stderr, "frontdesk: unknown command \"%s\"\n\n", cmd);
     usage(stderr);
     return 2;

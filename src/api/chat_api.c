@@ -581,7 +581,8 @@ static void transfer(struct http_req *req, struct http_resp *resp)
 {
     const struct auth_actor *a = api_require(req, resp, 0);
     int64_t id;
-    if (!a || id_param(req, resp, &id))
+    /* Agents only: a customer is refused before the body is read. */
+    if (!a || !api_require_staff(a, resp) || id_param(req, resp, &id))
         return;
     static const char *const fields[] = {"agent_id", NULL};
     json_t *o = api_body_object(req, resp, fields);

@@ -396,7 +396,8 @@ static void transition(struct http_req *req, struct http_resp *resp)
 {
     const struct auth_actor *a = api_require(req, resp, SCOPE_TICKETS_WRITE);
     int64_t id;
-    if (!a || ref_param(req, resp, &id))
+    /* Handlers only: a customer is refused before the body is read (authz before input). */
+    if (!a || !api_require_staff(a, resp) || ref_param(req, resp, &id))
         return;
     static const char *const fields[] = {"to",      "admissibility", "reason",
                                          "outcome", "remedies",      NULL};
@@ -431,7 +432,8 @@ static void delay(struct http_req *req, struct http_resp *resp)
 {
     const struct auth_actor *a = api_require(req, resp, SCOPE_TICKETS_WRITE);
     int64_t id;
-    if (!a || ref_param(req, resp, &id))
+    /* Handlers only: a customer is refused before the body is read (authz before input). */
+    if (!a || !api_require_staff(a, resp) || ref_param(req, resp, &id))
         return;
     static const char *const fields[] = {"reason", "new_due_date", NULL};
     json_t *o = api_body_object(req, resp, fields);
@@ -465,7 +467,8 @@ static void correct(struct http_req *req, struct http_resp *resp)
 {
     const struct auth_actor *a = api_require(req, resp, SCOPE_TICKETS_WRITE);
     int64_t id;
-    if (!a || ref_param(req, resp, &id))
+    /* Handlers only: a customer is refused before the body is read (authz before input). */
+    if (!a || !api_require_staff(a, resp) || ref_param(req, resp, &id))
         return;
     static const char *const fields[] = {"field", "value", "reason", NULL};
     json_t *o = api_body_object(req, resp, fields);
@@ -918,6 +921,11 @@ static void set_compliance(struct http_req *req, struct http_resp *resp)
     const struct auth_actor *a = api_require(req, resp, SCOPE_USERS_READ | SCOPE_TICKETS_WRITE);
     if (!a)
         return;
+    /* Refused before the body is read, so that a non-admin never learns more than "no". */
+    if (a->user.role != ROLE_ADMIN) {
+        http_resp_error(resp, 403, "forbidden", "only admins grant the compliance permission");
+        return;
+    }
     int64_t uid = 0;
     char *end = NULL;
     if (req->nparams >= 1)

@@ -7,6 +7,7 @@
 
 #include "../core/err.h"
 #include "../core/xalloc.h"
+#include "audit_chain.h"
 #include "migrations.h"
 
 #include <pthread.h>
@@ -46,6 +47,29 @@ struct store {
     pthread_mutex_t write_mu;
 };
 
+/*
+ * fd_chain_hash(table, prev_hash, id, ref, actor, type, data, created_at): the hash of one
+ * record row (audit_chain.c), for the chain triggers of migration 017. NULL in, NULL out
+ * for a malformed prev_hash, so the row is left without a hash and verify names it.
+ */
+static void sql_chain_hash(sqlite3_context *ctx, int argc, sqlite3_value **v)
+{
+    (void)argc;
+    const char *table = (const char *)sqlite3_value_text(v[0]);
+    const char *prev = (const char *)sqlite3_value_text(v[1]);
+    char out[AUDIT_HEX_LEN + 1];
+    if (!table ||
+        store_audit_hash(
+            table, prev, sqlite3_value_int64(v[2]), sqlite3_value_type(v[3]) != SQLITE_NULL,
+            sqlite3_value_int64(v[3]), sqlite3_value_type(v[4]) != SQLITE_NULL,
+            sqlite3_value_int64(v[4]), (const char *)sqlite3_value_text(v[5]),
+            (const char *)sqlite3_value_text(v[6]), sqlite3_value_int64(v[7]), out) != 0) {
+        sqlite3_result_null(ctx);
+        return;
+    }
+    sqlite3_result_text(ctx, out, AUDIT_HEX_LEN, SQLITE_TRANSIENT);
+}
+
 static int open_conn(const char *path, struct db *db)
 {
     memset(db, 0, sizeof(*db));
@@ -59,6 +83,9 @@ static int open_conn(const char *path, struct db *db)
                                  "PRAGMA foreign_keys=ON;"
                                  "PRAGMA temp_store=MEMORY;";
     if (sqlite3_exec(db->h, pragmas, NULL, NULL, NULL) != SQLITE_OK)
+        return FD_EDB;
+    if (sqlite3_create_function_v2(db->h, "fd_chain_hash", 8, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
+                                   NULL, sql_chain_hash, NULL, NULL, NULL) != SQLITE_OK)
         return FD_EDB;
     return 0;
 }
