@@ -178,6 +178,33 @@ const EXPECT = {
   'POST /api/v1/tickets/{ref}/triage/apply': [401, 403, 404, 403, 404, 404, 404],
   'GET /api/v1/triage/models': [401, 403, 200, 403, 200, 200, 200],
   'POST /api/v1/safety/check': [401, 403, 400, 403, 400, 400, 400],
+  // Anti-phishing code and /verify (docs/verify.md): the registry and the page are public,
+  // editing is for admins, agent codes for staff, the code for customers (and integrations).
+  'GET /verify': [200, 200, 200, 200, 200, 200, 200],
+  'GET /api/v1/verify': [400, 400, 400, 400, 400, 400, 400], // public; the matrix sends no q
+  'GET /api/v1/verify/entries': [200, 200, 200, 200, 200, 200, 200],
+  'POST /api/v1/verify/entries': [401, 403, 403, 403, 403, 403, 400],
+  'DELETE /api/v1/verify/entries/{id}': [401, 403, 403, 403, 403, 403, 404],
+  'GET /api/v1/verify/agent-code': [401, 403, 200, 403, 200, 200, 200],
+  'GET /api/v1/me/antiphishing': [401, 200, 403, 200, 403, 403, 403],
+  'PUT /api/v1/me/antiphishing': [401, 400, 403, 400, 403, 403, 403],
+  'PUT /api/v1/customers/{id}/antiphishing': [401, 403, 403, 403, 403, 403, 400],
+  // Two-factor, sessions, lockout, settings and the audit view (docs/security.md).
+  'POST /api/v1/auth/login/2fa': [400, 400, 400, 400, 400, 400, 400], // no challenge: public step
+  'GET /api/v1/me/2fa': [401, 200, 200, 200, 200, 200, 200],
+  'POST /api/v1/me/2fa/enrol': [401, 403, 201, 403, 201, 201, 201], // staff only
+  'POST /api/v1/me/2fa/confirm': [401, 400, 400, 400, 400, 400, 400], // nothing to confirm
+  'POST /api/v1/me/2fa/disable': [401, 400, 400, 400, 400, 400, 400], // needs a code
+  'GET /api/v1/me/sessions': [401, 200, 200, 200, 200, 200, 200],
+  'DELETE /api/v1/me/sessions/{id}': [401, 404, 404, 404, 404, 404, 404], // only one's own
+  'POST /api/v1/me/sessions/revoke-others': [401, 200, 200, 200, 200, 200, 200],
+  'POST /api/v1/me/password': [401, 400, 400, 400, 400, 400, 400],
+  'DELETE /api/v1/users/{id}/2fa': [401, 403, 403, 403, 403, 403, 404],
+  'DELETE /api/v1/users/{id}/sessions': [401, 403, 403, 403, 403, 403, 404],
+  'POST /api/v1/users/{id}/unlock': [401, 403, 403, 403, 403, 403, 404],
+  'GET /api/v1/security/settings': [401, 403, 403, 403, 403, 403, 200],
+  'PUT /api/v1/security/settings': [401, 403, 403, 403, 403, 403, 400],
+  'GET /api/v1/audit': [401, 403, 403, 403, 403, 403, 200],
 };
 
 // Bodies that pass validation, where a handler may validate before it authorizes.
