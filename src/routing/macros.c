@@ -3,6 +3,7 @@
 
 #include "../core/buf.h"
 #include "../core/timeutil.h"
+#include "../safety/scan.h"
 #include "../tickets/tickets.h"
 #include "routing_int.h"
 
@@ -195,6 +196,10 @@ static int macro_fields(json_t *o, struct macro_rec *m, int creating, struct fd_
         if (strlen(json_string_value(body)) != json_string_length(body))
             return fd_fail(err, FD_EINVAL, "body", "body must not contain NUL");
         int rc = check_placeholders(json_string_value(body), err);
+        /* The outbound guard: a macro must never ask for a recovery phrase, private key,
+         * password or 2FA code (rules can send macros without anyone reading them). */
+        if (rc == 0)
+            rc = safety_outbound_check(json_string_value(body), "body", err);
         if (rc)
             return rc;
         char *b = strdup(json_string_value(body));

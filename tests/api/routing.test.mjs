@@ -212,6 +212,14 @@ test('a portal ticket is routed by a rule; the dry run of an existing ticket exp
 test('macros: admins manage, agents apply; placeholders are filled and actions run in one step', async () => {
   isErr(await admin.post('/api/v1/macros', { name: 'Bad', body: 'Hi {{customer.secret}}' }), 400, null, /customer\.secret/);
   isErr(await admin.post('/api/v1/macros', { name: 'Bad', body: 'Hi', actions: { status: 'gone' } }), 400, null, /status/);
+  // The outbound guard: a macro that asks for a secret is refused, a warning passes.
+  const nMacros = (await admin.get('/api/v1/macros')).json.macros.length;
+  isErr(await admin.post('/api/v1/macros', { name: 'Phish', body: 'To verify you, please send us your 12-word seed phrase.' }), 400, null, /seed|recovery|phrase/i);
+  const warn = await admin.post('/api/v1/macros', { name: 'Warning', body: 'We will never ask for your seed phrase or 2FA codes.' });
+  assert.equal(warn.status, 201, warn.text);
+  isErr(await admin.req('PATCH', `/api/v1/macros/${warn.json.macro.id}`, { body: 'What is your 2FA code?' }), 400, null, /2FA|code/i);
+  assert.equal((await admin.get('/api/v1/macros')).json.macros.length, nMacros + 1);
+  assert.equal((await admin.req('DELETE', `/api/v1/macros/${warn.json.macro.id}`)).status, 200);
   const m = await admin.post('/api/v1/macros', {
     name: 'Ask for TXID', body: 'Hello {{customer.name}}, about {{ticket.ref}}: please send the TXID. — {{agent.name}}',
     actions: { status: 'pending', add_tags: ['need-txid'], priority: 'high' },
