@@ -18,8 +18,8 @@ export LSAN_OPTIONS="suppressions=$root/tests/lsan.supp:print_suppressions=0"
 export FRONTDESK_BIN="$root/build/san/frontdesk"
 # Tests never depend on the internet: inbound mail authentication (SPF, DKIM keys, DMARC)
 # answers from an empty zone file unless a test gives its own.
-: > "$logdir/empty.zone"
-export FRONTDESK_MAIL_AUTH_DNS_FILE="${FRONTDESK_MAIL_AUTH_DNS_FILE:-$logdir/empty.zone}"
+: > "$root/build/empty.zone"
+export FRONTDESK_MAIL_AUTH_DNS_FILE="${FRONTDESK_MAIL_AUTH_DNS_FILE:-$root/build/empty.zone}"
 
 section() { printf '\n== %s ==\n' "$1"; }
 
