@@ -9,8 +9,9 @@
  *   - The environment variable FRONTDESK_CLOCK_FILE (read once, at the first call) names
  *     a file holding a decimal Unix-ms value; fd_now_ms() then returns that value,
  *     re-reading the file on every call, so a test advances time by rewriting it — also
- *     across a restart of the server. A missing or unreadable file falls back to the
- *     real clock. Never set it in production.
+ *     across a restart of the server. An empty or malformed read (a test caught
+ *     rewriting the file) returns the last value read; a file never read successfully
+ *     falls back to the real clock. Never set it in production.
  * fd_mono_us() is never faked: timeouts and latency measurements stay real. */
 #include <stddef.h>
 #include <stdint.h>

@@ -133,3 +133,27 @@ Test(clock, fixed_clock_overrides_and_restores_real_time)
     fd_clock_set(0);
     cr_assert_geq(fd_now_ms(), real);
 }
+
+/* Criterion runs each test in its own process, so the environment is read afresh here. */
+Test(clock, clock_file_drives_time_and_survives_a_rewrite_in_progress)
+{
+    char path[] = "/tmp/fd-clock-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    cr_assert_eq(write(fd, "1767225600000\n", 14), 14);
+    close(fd);
+    cr_assert_eq(setenv("FRONTDESK_CLOCK_FILE", path, 1), 0);
+    cr_assert_eq(fd_now_ms(), 1767225600000LL);
+    cr_assert(fd_clock_is_fake());
+    /* A test rewriting the file truncates it first: the clock must not jump to real time. */
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fclose(f);
+    cr_assert_eq(fd_now_ms(), 1767225600000LL);
+    f = fopen(path, "w");
+    fputs("1767229200000", f);
+    fclose(f);
+    cr_assert_eq(fd_now_ms(), 1767229200000LL);
+    unlink(path);
+    unsetenv("FRONTDESK_CLOCK_FILE");
+}
