@@ -4,7 +4,7 @@
  * Each handler takes one connection from the pool for the whole request, runs a
  * bounded number of queries (lists are read once and grouped in memory, never one
  * query per row of a long list) and builds the page in one struct buf. Everything
- * that came from the database or the request is written through esc(); the only raw
+ * that came from the database or the request is written through html_text(); the only raw
  * HTML inserted is kb_render()'s output (safe mode: raw HTML dropped, dangerous links
  * removed) and search snippets (escaped by the search module, with <mark> added).
  *
@@ -19,6 +19,7 @@
 #include "../kb/kb.h"
 #include "../kb/search.h"
 #include "api_int.h"
+#include "html.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -42,75 +43,29 @@ static const char CSP[] = "default-src 'self'; img-src 'self' data:; style-src '
 /* ---- page buffer ----------------------------------------------------------------------- */
 
 struct page {
-    struct buf b;
-    int overflow;
+    struct html h;
     char locale[8];      /* the visitor's locale */
     int explicit_locale; /* chosen with ?locale=: internal links carry it along */
     const struct auth_actor *actor;
     struct store *store; /* for the incident banner (api_status_banner_html) */
 };
 
-static void put(struct page *p, const char *s)
-{
-    if (buf_puts(&p->b, s) != 0)
-        p->overflow = 1;
-}
-
-static void putf(struct page *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void putf(struct page *p, const char *fmt, ...)
-{
-    char tmp[512];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-    va_end(ap);
-    if (n < 0 || (size_t)n >= sizeof(tmp)) {
-        p->overflow = 1; /* only short, trusted formats go through here */
-        return;
-    }
-    put(p, tmp);
-}
-
-/* The one HTML escape: text and attribute values alike (&, <, >, ", '). */
-static void esc(struct page *p, const char *s)
-{
-    if (!s)
-        return;
-    const char *run = s;
-    for (; *s; s++) {
-        const char *rep;
-        switch (*s) {
-        case '&': rep = "&amp;"; break;
-        case '<': rep = "&lt;"; break;
-        case '>': rep = "&gt;"; break;
-        case '"': rep = "&quot;"; break;
-        case '\'': rep = "&#39;"; break;
-        default: continue;
-        }
-        if (buf_append(&p->b, run, (size_t)(s - run)) != 0 || buf_puts(&p->b, rep) != 0)
-            p->overflow = 1;
-        run = s + 1;
-    }
-    if (buf_append(&p->b, run, (size_t)(s - run)) != 0)
-        p->overflow = 1;
-}
-
 /* "?locale=xx" (sep '?') or "&amp;locale=xx" (sep '&') when the locale was chosen in
  * the URL, so that following a link keeps it. */
 static void lq(struct page *p, char sep)
 {
     if (p->explicit_locale)
-        putf(p, "%slocale=%s", sep == '?' ? "?" : "&amp;", p->locale);
+        html_fmt(&p->h, "%slocale=%s", sep == '?' ? "?" : "&amp;", p->locale);
 }
 
 /* Link suffix for an article in locale loc: nothing for English unless the page's
  * locale was explicit. */
 static void article_href(struct page *p, const char *slug, const char *loc)
 {
-    put(p, "/help/articles/");
-    esc(p, slug);
+    html_raw(&p->h, "/help/articles/");
+    html_text(&p->h, slug);
     if (strcmp(loc, "en") != 0 || p->explicit_locale)
-        putf(p, "?locale=%s", loc);
+        html_fmt(&p->h, "?locale=%s", loc);
 }
 
 static int slug_ok(const char *s)
@@ -338,23 +293,24 @@ static void choose_locale(struct http_req *req, struct db *db, struct page *p)
 
 static void search_form(struct page *p, const char *q, int hero)
 {
-    putf(p,
-         "<form class=\"help-search%s\" role=\"search\" action=\"/help/search\" method=\"get\">"
-         "<label class=\"visually-hidden\" for=\"help-q\">Search the help center</label>"
-         "<div class=\"help-search-box\">"
-         "<svg class=\"help-search-icon\" aria-hidden=\"true\" viewBox=\"0 0 24 24\" "
-         "width=\"20\" height=\"20\"><circle cx=\"11\" cy=\"11\" r=\"7\" fill=\"none\" "
-         "stroke=\"currentColor\" stroke-width=\"2\"/><path d=\"M20 20l-4-4\" "
-         "stroke=\"currentColor\" stroke-width=\"2\" stroke-linecap=\"round\"/></svg>",
-         hero ? " help-search-hero" : "");
-    put(p, "<input type=\"search\" id=\"help-q\" name=\"q\" maxlength=\"200\" "
-           "autocomplete=\"off\" spellcheck=\"false\" data-suggest "
-           "placeholder=\"Search for answers\" value=\"");
-    esc(p, q ? q : "");
-    putf(p, "\" data-locale=\"%s\">", p->locale);
+    html_fmt(&p->h,
+             "<form class=\"help-search%s\" role=\"search\" action=\"/help/search\" method=\"get\">"
+             "<label class=\"visually-hidden\" for=\"help-q\">Search the help center</label>"
+             "<div class=\"help-search-box\">"
+             "<svg class=\"help-search-icon\" aria-hidden=\"true\" viewBox=\"0 0 24 24\" "
+             "width=\"20\" height=\"20\"><circle cx=\"11\" cy=\"11\" r=\"7\" fill=\"none\" "
+             "stroke=\"currentColor\" stroke-width=\"2\"/><path d=\"M20 20l-4-4\" "
+             "stroke=\"currentColor\" stroke-width=\"2\" stroke-linecap=\"round\"/></svg>",
+             hero ? " help-search-hero" : "");
+    html_raw(&p->h, "<input type=\"search\" id=\"help-q\" name=\"q\" maxlength=\"200\" "
+                    "autocomplete=\"off\" spellcheck=\"false\" data-suggest "
+                    "placeholder=\"Search for answers\" value=\"");
+    html_text(&p->h, q ? q : "");
+    html_fmt(&p->h, "\" data-locale=\"%s\">", p->locale);
     if (p->explicit_locale)
-        putf(p, "<input type=\"hidden\" name=\"locale\" value=\"%s\">", p->locale);
-    put(p, "</div><button type=\"submit\" class=\"btn btn-primary\">Search</button></form>");
+        html_fmt(&p->h, "<input type=\"hidden\" name=\"locale\" value=\"%s\">", p->locale);
+    html_raw(&p->h,
+             "</div><button type=\"submit\" class=\"btn btn-primary\">Search</button></form>");
 }
 
 static void page_start(struct page *p, const char *title, const char *description, int hero,
@@ -362,84 +318,86 @@ static void page_start(struct page *p, const char *title, const char *descriptio
 {
     /* The top navigation marks the home page (hero) and the FAQ as current. */
     int faq = title && strcmp(title, "Frequently asked questions") == 0;
-    putf(p, "<!doctype html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n", p->locale);
-    put(p, "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-           "<meta name=\"referrer\" content=\"same-origin\">\n<title>");
+    html_fmt(&p->h, "<!doctype html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n",
+             p->locale);
+    html_raw(&p->h, "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+                    "<meta name=\"referrer\" content=\"same-origin\">\n<title>");
     if (title && *title) {
-        esc(p, title);
-        put(p, " — ");
+        html_text(&p->h, title);
+        html_raw(&p->h, " — ");
     }
-    put(p, "Frontdesk Help Center</title>\n");
+    html_raw(&p->h, "Frontdesk Help Center</title>\n");
     if (description && *description) {
-        put(p, "<meta name=\"description\" content=\"");
-        esc(p, description);
-        put(p, "\">\n");
+        html_raw(&p->h, "<meta name=\"description\" content=\"");
+        html_text(&p->h, description);
+        html_raw(&p->h, "\">\n");
     }
-    put(p, "<link rel=\"stylesheet\" href=\"/static/app.css\">\n"
-           "<link rel=\"stylesheet\" href=\"/static/help.css\">\n"
-           "<script type=\"module\" src=\"/static/help.js\"></script>\n"
-           "<script type=\"module\" src=\"/static/chat-widget.js\"></script>\n</head>\n"
-           "<body class=\"app-help\">\n"
-           "<a class=\"skip-link\" href=\"#main\">Skip to content</a>\n"
-           "<header class=\"topbar\"><div class=\"topbar-inner\">"
-           "<a class=\"brand\" href=\"/help");
+    html_raw(&p->h, "<link rel=\"stylesheet\" href=\"/static/app.css\">\n"
+                    "<link rel=\"stylesheet\" href=\"/static/help.css\">\n"
+                    "<script type=\"module\" src=\"/static/help.js\"></script>\n"
+                    "<script type=\"module\" src=\"/static/chat-widget.js\"></script>\n</head>\n"
+                    "<body class=\"app-help\">\n"
+                    "<a class=\"skip-link\" href=\"#main\">Skip to content</a>\n"
+                    "<header class=\"topbar\"><div class=\"topbar-inner\">"
+                    "<a class=\"brand\" href=\"/help");
     lq(p, '?');
-    put(p, "\"><span class=\"brand-mark\" aria-hidden=\"true\">FD</span>"
-           "<span class=\"brand-name\">Frontdesk</span>"
-           "<span class=\"brand-product\">Help Center</span></a>"
-           "<nav class=\"topnav\" aria-label=\"Main\"><a href=\"/help");
+    html_raw(&p->h, "\"><span class=\"brand-mark\" aria-hidden=\"true\">FD</span>"
+                    "<span class=\"brand-name\">Frontdesk</span>"
+                    "<span class=\"brand-product\">Help Center</span></a>"
+                    "<nav class=\"topnav\" aria-label=\"Main\"><a href=\"/help");
     lq(p, '?');
-    put(p, hero ? "\" aria-current=\"page\">Help center</a><a href=\"/help/faq"
-                : "\">Help center</a><a href=\"/help/faq");
+    html_raw(&p->h, hero ? "\" aria-current=\"page\">Help center</a><a href=\"/help/faq"
+                         : "\">Help center</a><a href=\"/help/faq");
     lq(p, '?');
-    put(p, faq ? "\" aria-current=\"page\">FAQ</a>" : "\">FAQ</a>");
-    put(p, "<a href=\"/support#/tickets\">My tickets</a></nav>"
-           "<div class=\"userbox\"><a class=\"btn btn-primary btn-sm help-contact\" "
-           "href=\"/support\">Contact support</a></div></div></header>\n");
+    html_raw(&p->h, faq ? "\" aria-current=\"page\">FAQ</a>" : "\">FAQ</a>");
+    html_raw(&p->h, "<a href=\"/support#/tickets\">My tickets</a></nav>"
+                    "<div class=\"userbox\"><a class=\"btn btn-primary btn-sm help-contact\" "
+                    "href=\"/support\">Contact support</a></div></div></header>\n");
     if (hero) {
-        put(p, "<div class=\"help-hero\"><div class=\"container\">"
-               "<h1>How can we help?</h1>"
-               "<p class=\"help-hero-sub\">Answers about your account, deposits and "
-               "withdrawals, trading and security.</p>");
+        html_raw(&p->h, "<div class=\"help-hero\"><div class=\"container\">"
+                        "<h1>How can we help?</h1>"
+                        "<p class=\"help-hero-sub\">Answers about your account, deposits and "
+                        "withdrawals, trading and security.</p>");
         search_form(p, q, 1);
-        put(p, "</div></div>\n");
+        html_raw(&p->h, "</div></div>\n");
     } else {
-        put(p, "<div class=\"help-band\"><div class=\"container\">");
+        html_raw(&p->h, "<div class=\"help-band\"><div class=\"container\">");
         search_form(p, q, 0);
-        put(p, "</div></div>\n");
+        html_raw(&p->h, "</div></div>\n");
     }
     if (api_status_banner_html(
-            p->store, p->actor && !auth_is_staff(p->actor) ? p->actor->user.id : 0, &p->b) != 0)
-        p->overflow = 1;
-    put(p, "<main id=\"main\" class=\"main help-main\" tabindex=\"-1\">"
-           "<div class=\"container\">\n");
+            p->store, p->actor && !auth_is_staff(p->actor) ? p->actor->user.id : 0, &p->h.b) != 0)
+        p->h.overflow = 1;
+    html_raw(&p->h, "<main id=\"main\" class=\"main help-main\" tabindex=\"-1\">"
+                    "<div class=\"container\">\n");
 }
 
 static void page_end(struct page *p)
 {
-    put(p, "</div></main>\n<footer class=\"help-footer\"><div class=\"container\">"
-           "<div class=\"help-footer-cta\"><div><h2>Still need help?</h2>"
-           "<p>Our support team answers every ticket. We will never ask for your password, "
-           "2FA codes, seed phrase or private keys.</p></div>"
-           "<a class=\"btn btn-primary\" href=\"/support#/new\">Contact support</a></div>"
-           "<p class=\"help-footer-links\"><a href=\"/help");
+    html_raw(&p->h,
+             "</div></main>\n<footer class=\"help-footer\"><div class=\"container\">"
+             "<div class=\"help-footer-cta\"><div><h2>Still need help?</h2>"
+             "<p>Our support team answers every ticket. We will never ask for your password, "
+             "2FA codes, seed phrase or private keys.</p></div>"
+             "<a class=\"btn btn-primary\" href=\"/support#/new\">Contact support</a></div>"
+             "<p class=\"help-footer-links\"><a href=\"/help");
     lq(p, '?');
-    put(p, "\">Help center</a> · <a href=\"/help/faq");
+    html_raw(&p->h, "\">Help center</a> · <a href=\"/help/faq");
     lq(p, '?');
-    put(p, "\">FAQ</a> · <a href=\"/support\">Support portal</a></p>"
-           "</div></footer>\n</body>\n</html>\n");
+    html_raw(&p->h, "\">FAQ</a> · <a href=\"/support\">Support portal</a></p>"
+                    "</div></footer>\n</body>\n</html>\n");
 }
 
 static void send_page(struct http_resp *resp, int status, struct page *p)
 {
-    if (p->overflow) {
-        buf_release(&p->b);
+    if (p->h.overflow) {
+        buf_release(&p->h.b);
         static const char body[] = "<!doctype html><title>Error</title>"
                                    "<p>The page could not be built. Please try again.</p>";
         http_resp_bytes(resp, 500, HTML_TYPE, body, sizeof(body) - 1);
     } else {
-        http_resp_bytes(resp, status, HTML_TYPE, p->b.ptr, p->b.len);
-        buf_release(&p->b);
+        http_resp_bytes(resp, status, HTML_TYPE, p->h.b.ptr, p->h.b.len);
+        buf_release(&p->h.b);
     }
     http_resp_header(resp, "Cache-Control", "no-cache");
     http_resp_header(resp, "Content-Security-Policy", CSP);
@@ -448,7 +406,7 @@ static void send_page(struct http_resp *resp, int status, struct page *p)
 static void page_init(struct page *p, struct http_req *req)
 {
     memset(p, 0, sizeof(*p));
-    buf_init(&p->b, PAGE_MAX);
+    buf_init(&p->h.b, PAGE_MAX);
     snprintf(p->locale, sizeof(p->locale), "en");
     p->actor = api_actor(req);
     p->store = API_APP(req)->store;
@@ -456,82 +414,83 @@ static void page_init(struct page *p, struct http_req *req)
 
 static void crumbs_open(struct page *p)
 {
-    put(p, "<nav class=\"help-crumbs\" aria-label=\"Breadcrumb\"><ol><li><a href=\"/help");
+    html_raw(&p->h, "<nav class=\"help-crumbs\" aria-label=\"Breadcrumb\"><ol><li><a href=\"/help");
     lq(p, '?');
-    put(p, "\">Help center</a></li>");
+    html_raw(&p->h, "\">Help center</a></li>");
 }
 
 static void crumb_cat(struct page *p, const char *slug, const char *name)
 {
-    put(p, "<li><a href=\"/help/");
-    esc(p, slug);
+    html_raw(&p->h, "<li><a href=\"/help/");
+    html_text(&p->h, slug);
     lq(p, '?');
-    put(p, "\">");
-    esc(p, name);
-    put(p, "</a></li>");
+    html_raw(&p->h, "\">");
+    html_text(&p->h, name);
+    html_raw(&p->h, "</a></li>");
 }
 
 static void crumb_sec(struct page *p, const char *cat, const char *slug, const char *name)
 {
-    put(p, "<li><a href=\"/help/");
-    esc(p, cat);
-    put(p, "/");
-    esc(p, slug);
+    html_raw(&p->h, "<li><a href=\"/help/");
+    html_text(&p->h, cat);
+    html_raw(&p->h, "/");
+    html_text(&p->h, slug);
     lq(p, '?');
-    put(p, "\">");
-    esc(p, name);
-    put(p, "</a></li>");
+    html_raw(&p->h, "\">");
+    html_text(&p->h, name);
+    html_raw(&p->h, "</a></li>");
 }
 
 static void crumb_here(struct page *p, const char *name)
 {
-    put(p, "<li><span aria-current=\"page\">");
-    esc(p, name);
-    put(p, "</span></li></ol></nav>\n");
+    html_raw(&p->h, "<li><span aria-current=\"page\">");
+    html_text(&p->h, name);
+    html_raw(&p->h, "</span></li></ol></nav>\n");
 }
 
 /* An article link in a list, with a small FAQ marker. */
 static void article_li(struct page *p, const struct kb_article_rec *a)
 {
-    put(p, "<li><a href=\"");
+    html_raw(&p->h, "<li><a href=\"");
     article_href(p, a->slug, a->locale);
-    put(p, "\">");
-    esc(p, a->title);
-    put(p, "</a>");
+    html_raw(&p->h, "\">");
+    html_text(&p->h, a->title);
+    html_raw(&p->h, "</a>");
     if (strcmp(a->kind, "faq") == 0)
-        put(p, " <span class=\"help-kind\">FAQ</span>");
+        html_raw(&p->h, " <span class=\"help-kind\">FAQ</span>");
     if (strcmp(a->status, "published") != 0) {
-        put(p, " <span class=\"help-kind help-kind-draft\">");
-        esc(p, a->status);
-        put(p, "</span>");
+        html_raw(&p->h, " <span class=\"help-kind help-kind-draft\">");
+        html_text(&p->h, a->status);
+        html_raw(&p->h, "</span>");
     }
-    put(p, "</li>");
+    html_raw(&p->h, "</li>");
 }
 
 static void not_found(struct page *p, struct http_resp *resp, const char *what)
 {
     page_start(p, "Not found", NULL, 0, NULL);
-    put(p, "<section class=\"help-empty card\"><h1>We couldn&#39;t find that page</h1><p>");
-    esc(p, what);
-    put(p, " Try searching above, or go back to the <a href=\"/help");
+    html_raw(&p->h,
+             "<section class=\"help-empty card\"><h1>We couldn&#39;t find that page</h1><p>");
+    html_text(&p->h, what);
+    html_raw(&p->h, " Try searching above, or go back to the <a href=\"/help");
     lq(p, '?');
-    put(p, "\">help center</a>.</p></section>\n");
+    html_raw(&p->h, "\">help center</a>.</p></section>\n");
     page_end(p);
     send_page(resp, 404, p);
 }
 
 static void failure(struct page *p, struct http_resp *resp, int rc)
 {
-    buf_reset(&p->b);
-    p->overflow = 0;
+    buf_reset(&p->h.b);
+    p->h.overflow = 0;
     if (rc == FD_ENOTFOUND) {
         not_found(p, resp, "The page you asked for does not exist.");
         return;
     }
     page_start(p, "Something went wrong", NULL, 0, NULL);
-    put(p, "<section class=\"help-empty card\"><h1>Something went wrong</h1>"
-           "<p>The help center could not load this page. Please try again in a moment.</p>"
-           "</section>\n");
+    html_raw(&p->h, "<section class=\"help-empty card\"><h1>Something went wrong</h1>"
+                    "<p>The help center could not load this page. Please try again in a moment.</p>"
+                    "</section>\n");
     page_end(p);
     send_page(resp, 500, p);
 }
@@ -566,9 +525,9 @@ static void home(struct http_req *req, struct http_resp *resp)
     }
 
     page_start(&p, NULL, "Answers to questions about your exchange account.", 1, NULL);
-    put(&p, "<div class=\"help-home\"><section class=\"help-topics\" "
-            "aria-labelledby=\"topics-h\"><h2 id=\"topics-h\" class=\"help-h2\">"
-            "Browse by topic</h2><div class=\"help-cats\">");
+    html_raw(&p.h, "<div class=\"help-home\"><section class=\"help-topics\" "
+                   "aria-labelledby=\"topics-h\"><h2 id=\"topics-h\" class=\"help-h2\">"
+                   "Browse by topic</h2><div class=\"help-cats\">");
     int shown = 0;
     for (size_t i = 0; i < t.ncats; i++) {
         const struct kb_category_rec *c = &t.cats[i];
@@ -580,52 +539,53 @@ static void home(struct http_req *req, struct http_resp *resp)
         if (total == 0)
             continue;
         shown++;
-        put(&p, "<section class=\"help-cat card\"><h3><a href=\"/help/");
-        esc(&p, c->slug);
+        html_raw(&p.h, "<section class=\"help-cat card\"><h3><a href=\"/help/");
+        html_text(&p.h, c->slug);
         lq(&p, '?');
-        put(&p, "\">");
-        esc(&p, c->name);
-        put(&p, "</a></h3>");
+        html_raw(&p.h, "\">");
+        html_text(&p.h, c->name);
+        html_raw(&p.h, "</a></h3>");
         if (c->description[0]) {
-            put(&p, "<p class=\"help-cat-desc\">");
-            esc(&p, c->description);
-            put(&p, "</p>");
+            html_raw(&p.h, "<p class=\"help-cat-desc\">");
+            html_text(&p.h, c->description);
+            html_raw(&p.h, "</p>");
         }
-        put(&p, "<ul class=\"help-secs\">");
+        html_raw(&p.h, "<ul class=\"help-secs\">");
         for (size_t j = 0; j < t.nsecs; j++) {
             const struct sec_item *s = &t.secs[j];
             if (s->s.category_id != c->id || s->published == 0)
                 continue;
-            put(&p, "<li><a href=\"/help/");
-            esc(&p, c->slug);
-            put(&p, "/");
-            esc(&p, s->s.slug);
+            html_raw(&p.h, "<li><a href=\"/help/");
+            html_text(&p.h, c->slug);
+            html_raw(&p.h, "/");
+            html_text(&p.h, s->s.slug);
             lq(&p, '?');
-            put(&p, "\">");
-            esc(&p, s->s.name);
-            putf(&p, "</a><span class=\"help-count\" aria-label=\"%lld articles\">%lld</span></li>",
-                 (long long)s->published, (long long)s->published);
+            html_raw(&p.h, "\">");
+            html_text(&p.h, s->s.name);
+            html_fmt(&p.h,
+                     "</a><span class=\"help-count\" aria-label=\"%lld articles\">%lld</span></li>",
+                     (long long)s->published, (long long)s->published);
         }
-        put(&p, "</ul></section>");
+        html_raw(&p.h, "</ul></section>");
     }
-    put(&p, "</div>");
+    html_raw(&p.h, "</div>");
     if (!shown)
-        put(&p, "<p class=\"help-empty-note\">No articles have been published yet.</p>");
-    put(&p, "</section><div class=\"help-home-side\">");
+        html_raw(&p.h, "<p class=\"help-empty-note\">No articles have been published yet.</p>");
+    html_raw(&p.h, "</section><div class=\"help-home-side\">");
 
     if (pop.n) {
-        put(&p, "<section class=\"help-popular card\" aria-labelledby=\"pop-h\">"
-                "<h2 id=\"pop-h\" class=\"help-h2\">Popular articles</h2>"
-                "<ol class=\"help-list help-list-numbered\">");
+        html_raw(&p.h, "<section class=\"help-popular card\" aria-labelledby=\"pop-h\">"
+                       "<h2 id=\"pop-h\" class=\"help-h2\">Popular articles</h2>"
+                       "<ol class=\"help-list help-list-numbered\">");
         for (size_t i = 0; i < pop.n; i++)
             article_li(&p, &pop.v[i]);
-        put(&p, "</ol></section>");
+        html_raw(&p.h, "</ol></section>");
     }
-    put(&p, "<section class=\"help-faq-cta card\"><h2 class=\"help-h2\">Frequently asked "
-            "questions</h2><p>Short answers to the questions we hear most.</p>"
-            "<a class=\"btn btn-secondary\" href=\"/help/faq");
+    html_raw(&p.h, "<section class=\"help-faq-cta card\"><h2 class=\"help-h2\">Frequently asked "
+                   "questions</h2><p>Short answers to the questions we hear most.</p>"
+                   "<a class=\"btn btn-secondary\" href=\"/help/faq");
     lq(&p, '?');
-    put(&p, "\">Browse the FAQ</a></section></div></div>\n");
+    html_raw(&p.h, "\">Browse the FAQ</a></section></div></div>\n");
     page_end(&p);
     taxo_release(&t);
     alist_release(&pop);
@@ -673,29 +633,30 @@ static void category_page(struct http_req *req, struct http_resp *resp)
     page_start(&p, c->name, c->description, 0, NULL);
     crumbs_open(&p);
     crumb_here(&p, c->name);
-    put(&p, "<header class=\"help-head\"><h1>");
-    esc(&p, c->name);
-    put(&p, "</h1>");
+    html_raw(&p.h, "<header class=\"help-head\"><h1>");
+    html_text(&p.h, c->name);
+    html_raw(&p.h, "</h1>");
     if (c->description[0]) {
-        put(&p, "<p class=\"help-lead\">");
-        esc(&p, c->description);
-        put(&p, "</p>");
+        html_raw(&p.h, "<p class=\"help-lead\">");
+        html_text(&p.h, c->description);
+        html_raw(&p.h, "</p>");
     }
-    put(&p, "</header><div class=\"help-sec-grid\">");
+    html_raw(&p.h, "</header><div class=\"help-sec-grid\">");
     int any = 0;
     for (size_t j = 0; j < t.nsecs; j++) {
         const struct sec_item *s = &t.secs[j];
         if (s->s.category_id != c->id || s->published == 0)
             continue;
         any = 1;
-        put(&p, "<section class=\"card help-sec-card\"><h2 class=\"help-h2\"><a href=\"/help/");
-        esc(&p, c->slug);
-        put(&p, "/");
-        esc(&p, s->s.slug);
+        html_raw(&p.h,
+                 "<section class=\"card help-sec-card\"><h2 class=\"help-h2\"><a href=\"/help/");
+        html_text(&p.h, c->slug);
+        html_raw(&p.h, "/");
+        html_text(&p.h, s->s.slug);
         lq(&p, '?');
-        put(&p, "\">");
-        esc(&p, s->s.name);
-        put(&p, "</a></h2><ul class=\"help-list\">");
+        html_raw(&p.h, "\">");
+        html_text(&p.h, s->s.name);
+        html_raw(&p.h, "</a></h2><ul class=\"help-list\">");
         int k = 0;
         for (size_t i = 0; i < l.n && k < 6; i++) {
             if (strcmp(l.v[i].section, s->s.slug) == 0) {
@@ -703,20 +664,20 @@ static void category_page(struct http_req *req, struct http_resp *resp)
                 k++;
             }
         }
-        put(&p, "</ul>");
+        html_raw(&p.h, "</ul>");
         if (s->published > k) {
-            put(&p, "<a class=\"help-more\" href=\"/help/");
-            esc(&p, c->slug);
-            put(&p, "/");
-            esc(&p, s->s.slug);
+            html_raw(&p.h, "<a class=\"help-more\" href=\"/help/");
+            html_text(&p.h, c->slug);
+            html_raw(&p.h, "/");
+            html_text(&p.h, s->s.slug);
             lq(&p, '?');
-            putf(&p, "\">See all %lld articles</a>", (long long)s->published);
+            html_fmt(&p.h, "\">See all %lld articles</a>", (long long)s->published);
         }
-        put(&p, "</section>");
+        html_raw(&p.h, "</section>");
     }
-    put(&p, "</div>");
+    html_raw(&p.h, "</div>");
     if (!any)
-        put(&p, "<p class=\"help-empty-note\">No articles in this topic yet.</p>");
+        html_raw(&p.h, "<p class=\"help-empty-note\">No articles in this topic yet.</p>");
     page_end(&p);
     taxo_release(&t);
     alist_release(&l);
@@ -766,27 +727,27 @@ static void section_page(struct http_req *req, struct http_resp *resp)
     crumbs_open(&p);
     crumb_cat(&p, c.slug, c.name);
     crumb_here(&p, s.name);
-    put(&p, "<header class=\"help-head\"><h1>");
-    esc(&p, s.name);
-    put(&p, "</h1>");
+    html_raw(&p.h, "<header class=\"help-head\"><h1>");
+    html_text(&p.h, s.name);
+    html_raw(&p.h, "</h1>");
     if (s.description[0]) {
-        put(&p, "<p class=\"help-lead\">");
-        esc(&p, s.description);
-        put(&p, "</p>");
+        html_raw(&p.h, "<p class=\"help-lead\">");
+        html_text(&p.h, s.description);
+        html_raw(&p.h, "</p>");
     }
-    put(&p, "</header><section class=\"card help-section-list\">");
+    html_raw(&p.h, "</header><section class=\"card help-section-list\">");
     if (l.n) {
-        put(&p, "<ul class=\"help-list help-list-lg\">");
+        html_raw(&p.h, "<ul class=\"help-list help-list-lg\">");
         for (size_t i = 0; i < l.n; i++)
             article_li(&p, &l.v[i]);
-        put(&p, "</ul>");
+        html_raw(&p.h, "</ul>");
         if (l.n == LIST_MAX)
-            put(&p, "<p class=\"muted\">Showing the first articles only; use the search box "
-                    "to find others.</p>");
+            html_raw(&p.h, "<p class=\"muted\">Showing the first articles only; use the search box "
+                           "to find others.</p>");
     } else {
-        put(&p, "<p class=\"help-empty-note\">No articles in this section yet.</p>");
+        html_raw(&p.h, "<p class=\"help-empty-note\">No articles in this section yet.</p>");
     }
-    put(&p, "</section>\n");
+    html_raw(&p.h, "</section>\n");
     page_end(&p);
     alist_release(&l);
     send_page(resp, 200, &p);
@@ -801,32 +762,32 @@ static int add_translation(void *ctx, const struct kb_article_rec *a)
 
 static void vote_block(struct page *p, const struct kb_article_rec *a, int voted)
 {
-    put(p, "<section class=\"help-vote\" id=\"vote\" aria-labelledby=\"vote-h\">");
+    html_raw(&p->h, "<section class=\"help-vote\" id=\"vote\" aria-labelledby=\"vote-h\">");
     if (voted) {
-        put(p, "<p class=\"help-vote-thanks\" role=\"status\" id=\"vote-h\">"
-               "Thanks for your feedback!</p>");
+        html_raw(&p->h, "<p class=\"help-vote-thanks\" role=\"status\" id=\"vote-h\">"
+                        "Thanks for your feedback!</p>");
     } else {
-        put(p, "<h2 id=\"vote-h\" class=\"help-vote-q\">Was this article helpful?</h2>"
-               "<div class=\"help-vote-buttons\">");
+        html_raw(&p->h, "<h2 id=\"vote-h\" class=\"help-vote-q\">Was this article helpful?</h2>"
+                        "<div class=\"help-vote-buttons\">");
         for (int yes = 1; yes >= 0; yes--) {
-            put(p, "<form method=\"post\" action=\"/help/articles/");
-            esc(p, a->slug);
-            put(p, "/vote");
+            html_raw(&p->h, "<form method=\"post\" action=\"/help/articles/");
+            html_text(&p->h, a->slug);
+            html_raw(&p->h, "/vote");
             if (strcmp(a->locale, "en") != 0)
-                putf(p, "?locale=%s", a->locale);
-            putf(p,
-                 "\"><input type=\"hidden\" name=\"helpful\" value=\"%s\">"
-                 "<button type=\"submit\" class=\"btn btn-secondary help-vote-%s\">%s</button>"
-                 "</form>",
-                 yes ? "yes" : "no", yes ? "yes" : "no", yes ? "Yes" : "No");
+                html_fmt(&p->h, "?locale=%s", a->locale);
+            html_fmt(&p->h,
+                     "\"><input type=\"hidden\" name=\"helpful\" value=\"%s\">"
+                     "<button type=\"submit\" class=\"btn btn-secondary help-vote-%s\">%s</button>"
+                     "</form>",
+                     yes ? "yes" : "no", yes ? "yes" : "no", yes ? "Yes" : "No");
         }
-        put(p, "</div>");
+        html_raw(&p->h, "</div>");
     }
     int64_t total = a->helpful_yes + a->helpful_no;
     if (total > 0)
-        putf(p, "<p class=\"help-vote-stat\">%lld of %lld found this helpful</p>",
-             (long long)a->helpful_yes, (long long)total);
-    put(p, "</section>");
+        html_fmt(&p->h, "<p class=\"help-vote-stat\">%lld of %lld found this helpful</p>",
+                 (long long)a->helpful_yes, (long long)total);
+    html_raw(&p->h, "</section>");
 }
 
 static void article_page(struct http_req *req, struct http_resp *resp)
@@ -920,61 +881,63 @@ static void article_page(struct http_req *req, struct http_resp *resp)
     crumb_cat(&p, c.slug, c.name);
     crumb_sec(&p, c.slug, s.slug, s.name);
     crumb_here(&p, a.title);
-    put(&p, "<div class=\"help-layout\"><article class=\"help-article card\">");
+    html_raw(&p.h, "<div class=\"help-layout\"><article class=\"help-article card\">");
     if (!published) {
-        put(&p, "<p class=\"help-draft-banner\" role=\"note\"><strong>");
-        esc(&p, a.status);
-        put(&p, "</strong> — only help-center editors can see this article.</p>");
+        html_raw(&p.h, "<p class=\"help-draft-banner\" role=\"note\"><strong>");
+        html_text(&p.h, a.status);
+        html_raw(&p.h, "</strong> — only help-center editors can see this article.</p>");
     }
-    put(&p, "<h1 class=\"help-title\">");
-    esc(&p, a.title);
+    html_raw(&p.h, "<h1 class=\"help-title\">");
+    html_text(&p.h, a.title);
     char iso[32], when[32];
     fd_iso8601(a.updated_at, iso, sizeof(iso));
     date_text(a.updated_at, when, sizeof(when));
-    put(&p, "</h1><p class=\"help-meta\">");
+    html_raw(&p.h, "</h1><p class=\"help-meta\">");
     if (strcmp(a.kind, "faq") == 0)
-        put(&p, "<span class=\"help-kind\">FAQ</span> ");
-    putf(&p, "Updated <time datetime=\"%s\">%s</time>", iso, when);
+        html_raw(&p.h, "<span class=\"help-kind\">FAQ</span> ");
+    html_fmt(&p.h, "Updated <time datetime=\"%s\">%s</time>", iso, when);
     if (kb_can_edit(p.actor)) {
-        put(&p, " · <a href=\"/agent#/kb/edit/");
-        esc(&p, a.slug);
-        putf(&p, "?locale=%s\">Edit in console</a>", a.locale);
+        html_raw(&p.h, " · <a href=\"/agent#/kb/edit/");
+        html_text(&p.h, a.slug);
+        html_fmt(&p.h, "?locale=%s\">Edit in console</a>", a.locale);
     }
-    put(&p, "</p>\n<div class=\"help-body\">\n");
-    put(&p, html); /* kb_render: safe by construction */
-    put(&p, "\n</div>\n");
+    html_raw(&p.h, "</p>\n<div class=\"help-body\">\n");
+    html_raw(&p.h, html); /* kb_render: safe by construction */
+    html_raw(&p.h, "\n</div>\n");
     if (published)
         vote_block(&p, &a, voted);
-    put(&p, "</article><aside class=\"help-aside\">");
+    html_raw(&p.h, "</article><aside class=\"help-aside\">");
     if (tr.n) {
-        put(&p, "<section class=\"card help-side-card\"><h2 class=\"help-h3\">Other languages"
-                "</h2><ul class=\"help-langs\">");
+        html_raw(&p.h,
+                 "<section class=\"card help-side-card\"><h2 class=\"help-h3\">Other languages"
+                 "</h2><ul class=\"help-langs\">");
         for (size_t i = 0; i < tr.n; i++) {
-            putf(&p, "<li><a lang=\"%s\" hreflang=\"%s\" href=\"", tr.v[i].locale, tr.v[i].locale);
-            put(&p, "/help/articles/");
-            esc(&p, tr.v[i].slug);
-            putf(&p, "?locale=%s\">", tr.v[i].locale);
-            esc(&p, locale_name(tr.v[i].locale));
-            put(&p, "</a></li>");
+            html_fmt(&p.h, "<li><a lang=\"%s\" hreflang=\"%s\" href=\"", tr.v[i].locale,
+                     tr.v[i].locale);
+            html_raw(&p.h, "/help/articles/");
+            html_text(&p.h, tr.v[i].slug);
+            html_fmt(&p.h, "?locale=%s\">", tr.v[i].locale);
+            html_text(&p.h, locale_name(tr.v[i].locale));
+            html_raw(&p.h, "</a></li>");
         }
-        put(&p, "</ul></section>");
+        html_raw(&p.h, "</ul></section>");
     }
     int nrel = 0;
     for (size_t i = 0; i < rel.n; i++) {
         if (rel.v[i].id == a.id || nrel == RELATED_MAX)
             continue;
         if (!nrel)
-            put(&p, "<section class=\"card help-side-card\"><h2 class=\"help-h3\">Related "
-                    "articles</h2><ul class=\"help-list\">");
+            html_raw(&p.h, "<section class=\"card help-side-card\"><h2 class=\"help-h3\">Related "
+                           "articles</h2><ul class=\"help-list\">");
         article_li(&p, &rel.v[i]);
         nrel++;
     }
     if (nrel)
-        put(&p, "</ul></section>");
-    put(&p, "<section class=\"card help-side-card help-contact-card\"><h2 class=\"help-h3\">"
-            "Didn&#39;t find your answer?</h2><p>Open a ticket and our team will look into "
-            "your account.</p><a class=\"btn btn-primary btn-block\" href=\"/support#/new\">"
-            "Contact support</a></section></aside></div>\n");
+        html_raw(&p.h, "</ul></section>");
+    html_raw(&p.h, "<section class=\"card help-side-card help-contact-card\"><h2 class=\"help-h3\">"
+                   "Didn&#39;t find your answer?</h2><p>Open a ticket and our team will look into "
+                   "your account.</p><a class=\"btn btn-primary btn-block\" href=\"/support#/new\">"
+                   "Contact support</a></section></aside></div>\n");
     page_end(&p);
     kb_article_release(&a);
     free(html);
@@ -1016,10 +979,10 @@ static void vote(struct http_req *req, struct http_resp *resp)
     int helpful = form_helpful(req->body ? req->body : "", req->body_len);
     if (helpful < 0) {
         page_start(&p, "Bad request", NULL, 0, NULL);
-        put(&p, "<section class=\"help-empty card\"><h1>That did not work</h1>"
-                "<p>Send helpful=yes or helpful=no. <a href=\"");
+        html_raw(&p.h, "<section class=\"help-empty card\"><h1>That did not work</h1>"
+                       "<p>Send helpful=yes or helpful=no. <a href=\"");
         article_href(&p, slug, loc);
-        put(&p, "\">Back to the article</a>.</p></section>");
+        html_raw(&p.h, "\">Back to the article</a>.</p></section>");
         page_end(&p);
         send_page(resp, 400, &p);
         return;
@@ -1046,9 +1009,9 @@ static void vote(struct http_req *req, struct http_resp *resp)
     else
         snprintf(loc_buf, sizeof(loc_buf), "?voted=1#vote");
     char *where = xasprintf("/help/articles/%s%s", slug, loc_buf);
-    put(&p, "<!doctype html><title>Thanks</title><p><a href=\"");
-    esc(&p, where);
-    put(&p, "\">Back to the article</a></p>");
+    html_raw(&p.h, "<!doctype html><title>Thanks</title><p><a href=\"");
+    html_text(&p.h, where);
+    html_raw(&p.h, "\">Back to the article</a></p>");
     send_page(resp, 303, &p);
     http_resp_header(resp, "Location", where);
     free(where);
@@ -1129,60 +1092,60 @@ static void search_page(struct http_req *req, struct http_resp *resp)
     page_start(&p, q[0] ? q : "Search", NULL, 0, q);
     crumbs_open(&p);
     crumb_here(&p, "Search");
-    put(&p, "<header class=\"help-head\"><h1>");
+    html_raw(&p.h, "<header class=\"help-head\"><h1>");
     if (too_long) {
         status = 400;
-        putf(&p,
-             "Your search is too long</h1><p class=\"help-lead\">Please use at most %d "
-             "characters: a few words describing the problem work best.</p>",
-             KB_QUERY_MAX);
+        html_fmt(&p.h,
+                 "Your search is too long</h1><p class=\"help-lead\">Please use at most %d "
+                 "characters: a few words describing the problem work best.</p>",
+                 KB_QUERY_MAX);
     } else if (!q[0]) {
-        put(&p, "Search the help center</h1><p class=\"help-lead\">Type a few words about "
-                "your question, for example &#8220;deposit not credited&#8221;.</p>");
+        html_raw(&p.h, "Search the help center</h1><p class=\"help-lead\">Type a few words about "
+                       "your question, for example &#8220;deposit not credited&#8221;.</p>");
     } else {
-        put(&p, "Results for &#8220;");
-        esc(&p, q);
-        putf(&p, "&#8221;</h1><p class=\"help-lead\" role=\"status\">%d %s</p>", nh,
-             nh == 1 ? "article found" : "articles found");
+        html_raw(&p.h, "Results for &#8220;");
+        html_text(&p.h, q);
+        html_fmt(&p.h, "&#8221;</h1><p class=\"help-lead\" role=\"status\">%d %s</p>", nh,
+                 nh == 1 ? "article found" : "articles found");
     }
-    put(&p, "</header>");
+    html_raw(&p.h, "</header>");
     if (q[0] && !too_long) {
         if (nh) {
-            put(&p, "<ol class=\"help-results\">");
+            html_raw(&p.h, "<ol class=\"help-results\">");
             for (int i = 0; i < nh; i++) {
                 const struct kb_article_rec *o = &found.v[i];
                 if (!o->id)
                     continue;
-                put(&p, "<li class=\"help-result card\"><h2 class=\"help-result-title\"><a "
-                        "href=\"");
+                html_raw(&p.h, "<li class=\"help-result card\"><h2 class=\"help-result-title\"><a "
+                               "href=\"");
                 article_href(&p, o->slug, o->locale);
-                put(&p, "\">");
-                esc(&p, o->title);
-                put(&p, "</a></h2>");
+                html_raw(&p.h, "\">");
+                html_text(&p.h, o->title);
+                html_raw(&p.h, "</a></h2>");
                 const struct kb_category_rec *c = taxo_find_cat(&t, o->category);
                 const struct sec_item *s = taxo_find_sec(&t, o->category, o->section);
                 if (c && s) {
-                    put(&p, "<p class=\"help-result-path\">");
-                    esc(&p, c->name);
-                    put(&p, " › ");
-                    esc(&p, s->s.name);
-                    put(&p, "</p>");
+                    html_raw(&p.h, "<p class=\"help-result-path\">");
+                    html_text(&p.h, c->name);
+                    html_raw(&p.h, " › ");
+                    html_text(&p.h, s->s.name);
+                    html_raw(&p.h, "</p>");
                 }
                 if (hits[i].snippet && *hits[i].snippet) {
-                    put(&p, "<p class=\"help-snippet\">");
-                    put(&p, hits[i].snippet); /* escaped by the search module */
-                    put(&p, "</p>");
+                    html_raw(&p.h, "<p class=\"help-snippet\">");
+                    html_raw(&p.h, hits[i].snippet); /* escaped by the search module */
+                    html_raw(&p.h, "</p>");
                 }
-                put(&p, "</li>");
+                html_raw(&p.h, "</li>");
             }
-            put(&p, "</ol>");
+            html_raw(&p.h, "</ol>");
         } else {
-            put(&p, "<section class=\"card help-empty\"><h2 class=\"help-h2\">No articles "
-                    "match your search</h2><p>Try other words, check the spelling, or "
-                    "<a href=\"/help/faq");
+            html_raw(&p.h, "<section class=\"card help-empty\"><h2 class=\"help-h2\">No articles "
+                           "match your search</h2><p>Try other words, check the spelling, or "
+                           "<a href=\"/help/faq");
             lq(&p, '?');
-            put(&p, "\">browse the FAQ</a>. You can also <a href=\"/support#/new\">contact "
-                    "support</a>.</p></section>");
+            html_raw(&p.h, "\">browse the FAQ</a>. You can also <a href=\"/support#/new\">contact "
+                           "support</a>.</p></section>");
         }
     }
     page_end(&p);
@@ -1236,9 +1199,9 @@ static void faq_page(struct http_req *req, struct http_resp *resp)
     page_start(&p, "Frequently asked questions", "Short answers to common questions.", 0, NULL);
     crumbs_open(&p);
     crumb_here(&p, "FAQ");
-    put(&p, "<header class=\"help-head\"><h1>Frequently asked questions</h1></header>");
+    html_raw(&p.h, "<header class=\"help-head\"><h1>Frequently asked questions</h1></header>");
     if (!l.n)
-        put(&p, "<p class=\"help-empty-note\">No questions have been published yet.</p>");
+        html_raw(&p.h, "<p class=\"help-empty-note\">No questions have been published yet.</p>");
     /* Grouped by category, in category order; FAQs of unknown categories last. */
     for (size_t ci = 0; ci <= t.ncats; ci++) {
         const struct kb_category_rec *c = ci < t.ncats ? &t.cats[ci] : NULL;
@@ -1249,24 +1212,24 @@ static void faq_page(struct http_req *req, struct http_resp *resp)
             if (!mine)
                 continue;
             if (!opened) {
-                put(&p, "<section class=\"help-faq-group\"><h2 class=\"help-h2\">");
-                esc(&p, c ? c->name : "Other questions");
-                put(&p, "</h2><div class=\"help-faq card card-flush\">");
+                html_raw(&p.h, "<section class=\"help-faq-group\"><h2 class=\"help-h2\">");
+                html_text(&p.h, c ? c->name : "Other questions");
+                html_raw(&p.h, "</h2><div class=\"help-faq card card-flush\">");
                 opened = 1;
             }
-            put(&p, "<details class=\"help-faq-item\" id=\"");
-            esc(&p, o->slug);
-            put(&p, "\"><summary>");
-            esc(&p, o->title);
-            put(&p, "</summary><div class=\"help-body help-faq-answer\">");
+            html_raw(&p.h, "<details class=\"help-faq-item\" id=\"");
+            html_text(&p.h, o->slug);
+            html_raw(&p.h, "\"><summary>");
+            html_text(&p.h, o->title);
+            html_raw(&p.h, "</summary><div class=\"help-body help-faq-answer\">");
             if (answers[i])
-                put(&p, answers[i]); /* kb_render: safe by construction */
-            put(&p, "<p class=\"help-faq-link\"><a href=\"");
+                html_raw(&p.h, answers[i]); /* kb_render: safe by construction */
+            html_raw(&p.h, "<p class=\"help-faq-link\"><a href=\"");
             article_href(&p, o->slug, o->locale);
-            put(&p, "\">Open as a page</a></p></div></details>");
+            html_raw(&p.h, "\">Open as a page</a></p></div></details>");
         }
         if (opened)
-            put(&p, "</div></section>");
+            html_raw(&p.h, "</div></section>");
     }
     page_end(&p);
     for (size_t i = 0; i < l.n; i++)

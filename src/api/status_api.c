@@ -8,7 +8,7 @@
  *   GET  /status                               server-rendered page (no JavaScript)
  *   GET  /status/feed.atom                     Atom 1.0 feed
  *
- * Pages and the feed are built in one struct buf through mk_text(), the one escape for
+ * Pages and the feed are built in one struct html (html.h); html_text() is the one escape for
  * HTML and XML text and attribute values alike: it escapes &, <, >, " and ' and drops
  * the control characters XML 1.0 forbids. No text from the database or the request is
  * written any other way. Staff-only details (keywords, authors) never reach the public
@@ -21,6 +21,7 @@
 #include "../status/status.h"
 #include "../tickets/tickets.h"
 #include "api_int.h"
+#include "html.h"
 
 #include <curl/curl.h>
 #include <stdarg.h>
@@ -37,64 +38,9 @@ static const char ATOM_TYPE[] = "application/atom+xml; charset=utf-8";
 static const char CSP[] = "default-src 'self'; style-src 'self'; script-src 'self'; "
                           "frame-ancestors 'none'";
 
-/* ---- markup writer ------------------------------------------------------------------- */
+/* ---- sending a page -------------------------------------------------------------------- */
 
-struct mk {
-    struct buf b;
-    int overflow;
-};
-
-static void mk_raw(struct mk *m, const char *s)
-{
-    if (buf_puts(&m->b, s) != 0)
-        m->overflow = 1;
-}
-
-static void mk_fmt(struct mk *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void mk_fmt(struct mk *m, const char *fmt, ...)
-{
-    char tmp[512];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-    va_end(ap);
-    if (n < 0 || (size_t)n >= sizeof(tmp)) {
-        m->overflow = 1; /* only short, trusted formats go through here */
-        return;
-    }
-    mk_raw(m, tmp);
-}
-
-/* The one escape for HTML and XML text and attribute values. */
-static void mk_text(struct mk *m, const char *s)
-{
-    if (!s)
-        return;
-    const char *run = s;
-    for (; *s; s++) {
-        const char *rep;
-        unsigned char c = (unsigned char)*s;
-        switch (c) {
-        case '&': rep = "&amp;"; break;
-        case '<': rep = "&lt;"; break;
-        case '>': rep = "&gt;"; break;
-        case '"': rep = "&quot;"; break;
-        case '\'': rep = "&#39;"; break;
-        default:
-            if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
-                rep = ""; /* not allowed in XML 1.0 */
-            else
-                continue;
-        }
-        if (buf_append(&m->b, run, (size_t)(s - run)) != 0 || buf_puts(&m->b, rep) != 0)
-            m->overflow = 1;
-        run = s + 1;
-    }
-    if (buf_append(&m->b, run, (size_t)(s - run)) != 0)
-        m->overflow = 1;
-}
-
-static void mk_send(struct mk *m, struct http_resp *resp, const char *type)
+static void mk_send(struct html *m, struct http_resp *resp, const char *type)
 {
     if (m->overflow) {
         buf_release(&m->b);
@@ -424,54 +370,55 @@ out:
 
 /* ---- the page ------------------------------------------------------------------------ */
 
-static void page_head(struct mk *m, const char *title)
+static void page_head(struct html *m, const char *title)
 {
-    mk_raw(m, "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-              "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-              "<meta name=\"referrer\" content=\"same-origin\">\n<title>");
-    mk_text(m, title);
-    mk_raw(m, " — Frontdesk</title>\n"
-              "<link rel=\"stylesheet\" href=\"/static/app.css\">\n"
-              "<link rel=\"stylesheet\" href=\"/static/status.css\">\n"
-              "<link rel=\"alternate\" type=\"application/atom+xml\" title=\"Status updates\" "
-              "href=\"/status/feed.atom\">\n</head>\n<body class=\"app-status\">\n"
-              "<header class=\"topbar\"><div class=\"topbar-inner\"><a class=\"brand\" "
-              "href=\"/status\"><span class=\"brand-mark\" aria-hidden=\"true\">FD</span>"
-              "<span class=\"brand-name\">Frontdesk</span><span class=\"brand-product\">"
-              "Status</span></a><nav class=\"topnav\" aria-label=\"Main\">"
-              "<a href=\"/help\">Help center</a><a href=\"/support\">Contact support</a>"
-              "<a href=\"/status/feed.atom\">Atom feed</a></nav></div></header>\n"
-              "<main id=\"main\" class=\"main st-main\"><div class=\"container\">\n");
+    html_raw(m, "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+                "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+                "<meta name=\"referrer\" content=\"same-origin\">\n<title>");
+    html_text(m, title);
+    html_raw(m, " — Frontdesk</title>\n"
+                "<link rel=\"stylesheet\" href=\"/static/app.css\">\n"
+                "<link rel=\"stylesheet\" href=\"/static/status.css\">\n"
+                "<link rel=\"alternate\" type=\"application/atom+xml\" title=\"Status updates\" "
+                "href=\"/status/feed.atom\">\n</head>\n<body class=\"app-status\">\n"
+                "<header class=\"topbar\"><div class=\"topbar-inner\"><a class=\"brand\" "
+                "href=\"/status\"><span class=\"brand-mark\" aria-hidden=\"true\">FD</span>"
+                "<span class=\"brand-name\">Frontdesk</span><span class=\"brand-product\">"
+                "Status</span></a><nav class=\"topnav\" aria-label=\"Main\">"
+                "<a href=\"/help\">Help center</a><a href=\"/support\">Contact support</a>"
+                "<a href=\"/status/feed.atom\">Atom feed</a></nav></div></header>\n"
+                "<main id=\"main\" class=\"main st-main\"><div class=\"container\">\n");
 }
 
-static void page_foot(struct mk *m)
+static void page_foot(struct html *m)
 {
-    mk_raw(m, "</div></main>\n<footer class=\"help-footer\"><div class=\"container\">"
-              "<p>We will never ask for your password, 2FA codes, seed phrase or private keys. "
-              "<a href=\"/api/v1/status\">JSON</a> · <a href=\"/status/feed.atom\">Atom feed"
-              "</a></p></div></footer>\n</body>\n</html>\n");
+    html_raw(m, "</div></main>\n<footer class=\"help-footer\"><div class=\"container\">"
+                "<p>We will never ask for your password, 2FA codes, seed phrase or private keys. "
+                "<a href=\"/api/v1/status\">JSON</a> · <a href=\"/status/feed.atom\">Atom feed"
+                "</a></p></div></footer>\n</body>\n</html>\n");
 }
 
 /* The e-mail subscription form (works without JavaScript: a plain POST). */
-static void subscribe_form(struct mk *m, const struct status_snapshot *s)
+static void subscribe_form(struct html *m, const struct status_snapshot *s)
 {
-    mk_raw(m, "<section class=\"st-section\" aria-labelledby=\"st-sub\">"
-              "<h2 id=\"st-sub\">Get e-mail about incidents</h2>"
-              "<form class=\"st-subscribe\" method=\"post\" action=\"/status/subscribe\">"
-              "<p><label for=\"st-email\">E-mail address</label> "
-              "<input id=\"st-email\" name=\"email\" type=\"email\" required "
-              "autocomplete=\"email\"></p><fieldset><legend>Components (none ticked: all)"
-              "</legend>");
+    html_raw(m, "<section class=\"st-section\" aria-labelledby=\"st-sub\">"
+                "<h2 id=\"st-sub\">Get e-mail about incidents</h2>"
+                "<form class=\"st-subscribe\" method=\"post\" action=\"/status/subscribe\">"
+                "<p><label for=\"st-email\">E-mail address</label> "
+                "<input id=\"st-email\" name=\"email\" type=\"email\" required "
+                "autocomplete=\"email\"></p><fieldset><legend>Components (none ticked: all)"
+                "</legend>");
     for (int i = 0; i < s->ncomponents; i++) {
-        mk_raw(m, "<label class=\"st-pick\"><input type=\"checkbox\" name=\"component\" value=\"");
-        mk_text(m, s->comps[i].rec.slug);
-        mk_raw(m, "\"> ");
-        mk_text(m, s->comps[i].rec.name);
-        mk_raw(m, "</label>");
+        html_raw(m,
+                 "<label class=\"st-pick\"><input type=\"checkbox\" name=\"component\" value=\"");
+        html_text(m, s->comps[i].rec.slug);
+        html_raw(m, "\"> ");
+        html_text(m, s->comps[i].rec.name);
+        html_raw(m, "</label>");
     }
-    mk_raw(m, "</fieldset><p><button class=\"btn btn-primary\" type=\"submit\">Subscribe"
-              "</button></p><p class=\"st-note\">We send a confirmation link first; every "
-              "mail has an unsubscribe link.</p></form></section>\n");
+    html_raw(m, "</fieldset><p><button class=\"btn btn-primary\" type=\"submit\">Subscribe"
+                "</button></p><p class=\"st-note\">We send a confirmation link first; every "
+                "mail has an unsubscribe link.</p></form></section>\n");
 }
 
 static void date_text(int64_t ms, char *out, size_t n)
@@ -495,47 +442,47 @@ static const char *phase_label(const char *phase)
     return phase;
 }
 
-static void page_incident(struct mk *m, const struct status_incident *inc)
+static void page_incident(struct html *m, const struct status_incident *inc)
 {
     char when[48];
-    mk_fmt(m, "<article class=\"st-incident st-%s\" id=\"incident-%lld\"><h3>", inc->phase,
-           (long long)inc->rec.id);
-    mk_text(m, inc->rec.title);
-    mk_fmt(m, " <span class=\"st-phase\">%s</span></h3>", phase_label(inc->phase));
+    html_fmt(m, "<article class=\"st-incident st-%s\" id=\"incident-%lld\"><h3>", inc->phase,
+             (long long)inc->rec.id);
+    html_text(m, inc->rec.title);
+    html_fmt(m, " <span class=\"st-phase\">%s</span></h3>", phase_label(inc->phase));
     if (strcmp(inc->rec.kind, "maintenance") == 0) {
         char from[48], to[48];
         date_text(inc->rec.starts_at, from, sizeof(from));
         date_text(inc->rec.ends_at, to, sizeof(to));
-        mk_raw(m, "<p class=\"st-window\">Scheduled from ");
-        mk_text(m, from);
-        mk_raw(m, " to ");
-        mk_text(m, to);
-        mk_raw(m, "</p>");
+        html_raw(m, "<p class=\"st-window\">Scheduled from ");
+        html_text(m, from);
+        html_raw(m, " to ");
+        html_text(m, to);
+        html_raw(m, "</p>");
     }
     if (inc->naffected) {
-        mk_raw(m, "<p class=\"st-affects\">Affects: ");
+        html_raw(m, "<p class=\"st-affects\">Affects: ");
         for (int i = 0; i < inc->naffected; i++) {
             if (i)
-                mk_raw(m, ", ");
-            mk_text(m, inc->affected[i].name);
+                html_raw(m, ", ");
+            html_text(m, inc->affected[i].name);
         }
-        mk_raw(m, "</p>");
+        html_raw(m, "</p>");
     }
-    mk_raw(m, "<ol class=\"st-timeline\" reversed>");
+    html_raw(m, "<ol class=\"st-timeline\" reversed>");
     for (int i = inc->nupdates - 1; i >= 0; i--) {
         const struct status_update *u = &inc->updates[i];
         date_text(u->created_at, when, sizeof(when));
-        mk_fmt(m, "<li><strong>%s</strong> — ", phase_label(u->status));
-        mk_text(m, u->body);
-        mk_raw(m, " <time datetime=\"");
+        html_fmt(m, "<li><strong>%s</strong> — ", phase_label(u->status));
+        html_text(m, u->body);
+        html_raw(m, " <time datetime=\"");
         char iso[32];
         api_iso(u->created_at, iso);
-        mk_text(m, iso);
-        mk_raw(m, "\">");
-        mk_text(m, when);
-        mk_raw(m, "</time></li>");
+        html_text(m, iso);
+        html_raw(m, "\">");
+        html_text(m, when);
+        html_raw(m, "</time></li>");
     }
-    mk_raw(m, "</ol></article>\n");
+    html_raw(m, "</ol></article>\n");
 }
 
 static void page_get(struct http_req *req, struct http_resp *resp)
@@ -545,11 +492,11 @@ static void page_get(struct http_req *req, struct http_resp *resp)
         free(s);
         return;
     }
-    struct mk m = {0};
+    struct html m = {0};
     buf_init(&m.b, PAGE_MAX);
     page_head(&m, "System status");
-    mk_fmt(&m, "<p class=\"st-overall st-%s\" role=\"status\">%s</p>\n", s->overall,
-           status_overall_label(s->overall));
+    html_fmt(&m, "<p class=\"st-overall st-%s\" role=\"status\">%s</p>\n", s->overall,
+             status_overall_label(s->overall));
     int live = 0, upcoming = 0, past = 0;
     for (int i = 0; i < s->nincidents; i++) {
         const struct status_incident *inc = &s->incidents[i];
@@ -561,52 +508,52 @@ static void page_get(struct http_req *req, struct http_resp *resp)
             past++;
     }
     if (live) {
-        mk_raw(&m, "<section class=\"st-section\" aria-labelledby=\"st-live\">"
-                   "<h2 id=\"st-live\">Current incidents</h2>\n");
+        html_raw(&m, "<section class=\"st-section\" aria-labelledby=\"st-live\">"
+                     "<h2 id=\"st-live\">Current incidents</h2>\n");
         for (int i = 0; i < s->nincidents; i++)
             if (s->incidents[i].live)
                 page_incident(&m, &s->incidents[i]);
-        mk_raw(&m, "</section>\n");
+        html_raw(&m, "</section>\n");
     }
-    mk_raw(&m, "<section class=\"st-section\" aria-labelledby=\"st-comps\">"
-               "<h2 id=\"st-comps\">Components</h2>\n");
+    html_raw(&m, "<section class=\"st-section\" aria-labelledby=\"st-comps\">"
+                 "<h2 id=\"st-comps\">Components</h2>\n");
     const char *grp = NULL;
     for (int i = 0; i < s->ncomponents; i++) {
         const struct status_component *c = &s->comps[i];
         if (!grp || strcmp(grp, c->rec.grp) != 0) {
             if (grp)
-                mk_raw(&m, "</ul>\n");
+                html_raw(&m, "</ul>\n");
             grp = c->rec.grp;
-            mk_raw(&m, "<h3 class=\"st-group\">");
-            mk_text(&m, grp);
-            mk_raw(&m, "</h3><ul class=\"st-components\">");
+            html_raw(&m, "<h3 class=\"st-group\">");
+            html_text(&m, grp);
+            html_raw(&m, "</h3><ul class=\"st-components\">");
         }
-        mk_raw(&m, "<li class=\"st-component\" data-component=\"");
-        mk_text(&m, c->rec.slug);
-        mk_raw(&m, "\"><span class=\"st-name\">");
-        mk_text(&m, c->rec.name);
-        mk_fmt(&m, "</span> <span class=\"st-state st-%s\">%s</span></li>", c->state,
-               status_state_label(c->state));
+        html_raw(&m, "<li class=\"st-component\" data-component=\"");
+        html_text(&m, c->rec.slug);
+        html_raw(&m, "\"><span class=\"st-name\">");
+        html_text(&m, c->rec.name);
+        html_fmt(&m, "</span> <span class=\"st-state st-%s\">%s</span></li>", c->state,
+                 status_state_label(c->state));
     }
     if (grp)
-        mk_raw(&m, "</ul>\n");
-    mk_raw(&m, "</section>\n");
+        html_raw(&m, "</ul>\n");
+    html_raw(&m, "</section>\n");
     if (upcoming) {
-        mk_raw(&m, "<section class=\"st-section\" aria-labelledby=\"st-up\">"
-                   "<h2 id=\"st-up\">Scheduled maintenance</h2>\n");
+        html_raw(&m, "<section class=\"st-section\" aria-labelledby=\"st-up\">"
+                     "<h2 id=\"st-up\">Scheduled maintenance</h2>\n");
         for (int i = s->nincidents - 1; i >= 0; i--)
             if (!s->incidents[i].live && strcmp(s->incidents[i].phase, "scheduled") == 0)
                 page_incident(&m, &s->incidents[i]);
-        mk_raw(&m, "</section>\n");
+        html_raw(&m, "</section>\n");
     }
-    mk_raw(&m, "<section class=\"st-section\" aria-labelledby=\"st-past\">"
-               "<h2 id=\"st-past\">Past incidents (14 days)</h2>\n");
+    html_raw(&m, "<section class=\"st-section\" aria-labelledby=\"st-past\">"
+                 "<h2 id=\"st-past\">Past incidents (14 days)</h2>\n");
     if (!past)
-        mk_raw(&m, "<p class=\"st-none\">No incidents reported.</p>\n");
+        html_raw(&m, "<p class=\"st-none\">No incidents reported.</p>\n");
     for (int i = 0; i < s->nincidents; i++)
         if (!s->incidents[i].live && strcmp(s->incidents[i].phase, "scheduled") != 0)
             page_incident(&m, &s->incidents[i]);
-    mk_raw(&m, "</section>\n");
+    html_raw(&m, "</section>\n");
     subscribe_form(&m, s);
     page_foot(&m);
     status_snapshot_release(s);
@@ -617,14 +564,14 @@ static void page_get(struct http_req *req, struct http_resp *resp)
 
 /* ---- Atom 1.0 -------------------------------------------------------------------------- */
 
-static void atom_el(struct mk *m, const char *name, const char *text)
+static void atom_el(struct html *m, const char *name, const char *text)
 {
-    mk_fmt(m, "<%s>", name);
-    mk_text(m, text);
-    mk_fmt(m, "</%s>\n", name);
+    html_fmt(m, "<%s>", name);
+    html_text(m, text);
+    html_fmt(m, "</%s>\n", name);
 }
 
-static void atom_time(struct mk *m, const char *name, int64_t ms)
+static void atom_time(struct html *m, const char *name, int64_t ms)
 {
     char t[32];
     api_iso(ms, t);
@@ -648,25 +595,25 @@ static void feed_get(struct http_req *req, struct http_resp *resp)
     for (int i = 0; i < s->nincidents; i++)
         if (s->incidents[i].rec.updated_at > updated)
             updated = s->incidents[i].rec.updated_at;
-    struct mk m = {0};
+    struct html m = {0};
     buf_init(&m.b, PAGE_MAX);
     char url[400];
-    mk_raw(&m, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
-               "<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
+    html_raw(&m, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+                 "<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
     atom_el(&m, "title", "Frontdesk system status");
     snprintf(url, sizeof(url), "%s/status", root);
     atom_el(&m, "id", url);
-    mk_raw(&m, "<link rel=\"alternate\" type=\"text/html\" href=\"");
-    mk_text(&m, url);
-    mk_raw(&m, "\"/>\n<link rel=\"self\" type=\"application/atom+xml\" href=\"");
+    html_raw(&m, "<link rel=\"alternate\" type=\"text/html\" href=\"");
+    html_text(&m, url);
+    html_raw(&m, "\"/>\n<link rel=\"self\" type=\"application/atom+xml\" href=\"");
     snprintf(url, sizeof(url), "%s/status/feed.atom", root);
-    mk_text(&m, url);
-    mk_raw(&m, "\"/>\n");
+    html_text(&m, url);
+    html_raw(&m, "\"/>\n");
     atom_time(&m, "updated", updated ? updated : s->now);
-    mk_raw(&m, "<author><name>Frontdesk</name></author>\n");
+    html_raw(&m, "<author><name>Frontdesk</name></author>\n");
     for (int i = 0; i < s->nincidents; i++) {
         const struct status_incident *inc = &s->incidents[i];
-        mk_raw(&m, "<entry>\n");
+        html_raw(&m, "<entry>\n");
         snprintf(url, sizeof(url), "%s/status/incidents/%lld", root, (long long)inc->rec.id);
         atom_el(&m, "id", url);
         char title[STATUS_TITLE_MAX + 40];
@@ -674,34 +621,34 @@ static void feed_get(struct http_req *req, struct http_resp *resp)
         atom_el(&m, "title", title);
         atom_time(&m, "published", inc->rec.created_at);
         atom_time(&m, "updated", inc->rec.updated_at);
-        mk_raw(&m, "<link rel=\"alternate\" type=\"text/html\" href=\"");
+        html_raw(&m, "<link rel=\"alternate\" type=\"text/html\" href=\"");
         snprintf(url, sizeof(url), "%s/status#incident-%lld", root, (long long)inc->rec.id);
-        mk_text(&m, url);
-        mk_raw(&m, "\"/>\n");
+        html_text(&m, url);
+        html_raw(&m, "\"/>\n");
         for (int k = 0; k < inc->naffected; k++) {
-            mk_raw(&m, "<category term=\"");
-            mk_text(&m, inc->affected[k].slug);
-            mk_raw(&m, "\" label=\"");
-            mk_text(&m, inc->affected[k].name);
-            mk_raw(&m, "\"/>\n");
+            html_raw(&m, "<category term=\"");
+            html_text(&m, inc->affected[k].slug);
+            html_raw(&m, "\" label=\"");
+            html_text(&m, inc->affected[k].name);
+            html_raw(&m, "\"/>\n");
         }
         /* The timeline, newest first, as plain text (escaped like every text node). */
-        mk_raw(&m, "<content type=\"text\">");
+        html_raw(&m, "<content type=\"text\">");
         for (int k = inc->nupdates - 1; k >= 0; k--) {
             const struct status_update *u = &inc->updates[k];
             char when[48];
             date_text(u->created_at, when, sizeof(when));
-            mk_text(&m, phase_label(u->status));
-            mk_raw(&m, " (");
-            mk_text(&m, when);
-            mk_raw(&m, "): ");
-            mk_text(&m, u->body);
+            html_text(&m, phase_label(u->status));
+            html_raw(&m, " (");
+            html_text(&m, when);
+            html_raw(&m, "): ");
+            html_text(&m, u->body);
             if (k)
-                mk_raw(&m, "\n\n");
+                html_raw(&m, "\n\n");
         }
-        mk_raw(&m, "</content>\n</entry>\n");
+        html_raw(&m, "</content>\n</entry>\n");
     }
-    mk_raw(&m, "</feed>\n");
+    html_raw(&m, "</feed>\n");
     status_snapshot_release(s);
     free(s);
     mk_send(&m, resp, ATOM_TYPE);
@@ -799,25 +746,25 @@ static int id_of(const char *s, int64_t *out)
 static void message_page(struct http_resp *resp, int status, const char *title, const char *text,
                          const char *action, int64_t id, const char *token, const char *button)
 {
-    struct mk m = {0};
+    struct html m = {0};
     buf_init(&m.b, PAGE_MAX);
     page_head(&m, title);
-    mk_raw(&m, "<section class=\"st-section st-message\"><h1>");
-    mk_text(&m, title);
-    mk_raw(&m, "</h1><p>");
-    mk_text(&m, text);
-    mk_raw(&m, "</p>");
+    html_raw(&m, "<section class=\"st-section st-message\"><h1>");
+    html_text(&m, title);
+    html_raw(&m, "</h1><p>");
+    html_text(&m, text);
+    html_raw(&m, "</p>");
     if (action) {
-        mk_raw(&m, "<form method=\"post\" action=\"");
-        mk_text(&m, action);
-        mk_fmt(&m, "\"><input type=\"hidden\" name=\"id\" value=\"%lld\">", (long long)id);
-        mk_raw(&m, "<input type=\"hidden\" name=\"t\" value=\"");
-        mk_text(&m, token);
-        mk_raw(&m, "\"><button class=\"btn btn-primary\" type=\"submit\">");
-        mk_text(&m, button);
-        mk_raw(&m, "</button></form>");
+        html_raw(&m, "<form method=\"post\" action=\"");
+        html_text(&m, action);
+        html_fmt(&m, "\"><input type=\"hidden\" name=\"id\" value=\"%lld\">", (long long)id);
+        html_raw(&m, "<input type=\"hidden\" name=\"t\" value=\"");
+        html_text(&m, token);
+        html_raw(&m, "\"><button class=\"btn btn-primary\" type=\"submit\">");
+        html_text(&m, button);
+        html_raw(&m, "</button></form>");
     }
-    mk_raw(&m, "<p><a href=\"/status\">Back to the status page</a></p></section>\n");
+    html_raw(&m, "<p><a href=\"/status\">Back to the status page</a></p></section>\n");
     page_foot(&m);
     mk_send(&m, resp, HTML_TYPE);
     resp->status = m.overflow ? 500 : status;
@@ -1424,27 +1371,27 @@ int api_status_banner_html(struct store *st, int64_t user_id, struct buf *b)
         free(s);
         return 0;
     }
-    struct mk m = {0};
+    struct html m = {0};
     buf_init(&m.b, PAGE_MAX);
     /* A stylesheet link is allowed in the body; the pages that call this have their own. */
-    mk_raw(&m, "<link rel=\"stylesheet\" href=\"/static/status.css\">\n"
-               "<div class=\"status-banners\" role=\"region\" aria-label=\"Service status\">"
-               "<div class=\"container\">");
+    html_raw(&m, "<link rel=\"stylesheet\" href=\"/static/status.css\">\n"
+                 "<div class=\"status-banners\" role=\"region\" aria-label=\"Service status\">"
+                 "<div class=\"container\">");
     for (int i = 0; i < s->nincidents; i++) {
         const struct status_incident *inc = &s->incidents[i];
         if (!inc->live)
             continue;
         int maint = strcmp(inc->rec.kind, "maintenance") == 0;
-        mk_fmt(&m, "<div class=\"status-banner%s\" data-incident=\"%lld\"><strong>",
-               maint ? " status-banner-maintenance" : "", (long long)inc->rec.id);
-        mk_text(&m, inc->rec.title);
-        mk_raw(&m, "</strong> <span class=\"status-banner-text\">");
+        html_fmt(&m, "<div class=\"status-banner%s\" data-incident=\"%lld\"><strong>",
+                 maint ? " status-banner-maintenance" : "", (long long)inc->rec.id);
+        html_text(&m, inc->rec.title);
+        html_raw(&m, "</strong> <span class=\"status-banner-text\">");
         if (inc->nupdates)
-            mk_text(&m, inc->updates[inc->nupdates - 1].body);
-        mk_fmt(&m, "</span> <a href=\"/status#incident-%lld\">Status page</a></div>",
-               (long long)inc->rec.id);
+            html_text(&m, inc->updates[inc->nupdates - 1].body);
+        html_fmt(&m, "</span> <a href=\"/status#incident-%lld\">Status page</a></div>",
+                 (long long)inc->rec.id);
     }
-    mk_raw(&m, "</div></div>\n");
+    html_raw(&m, "</div></div>\n");
     status_snapshot_release(s);
     free(s);
     db = store_acquire(st);

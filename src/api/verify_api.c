@@ -18,6 +18,7 @@
 #include "../safety/verify.h"
 #include "../store/store_verify.h"
 #include "api_int.h"
+#include "html.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -305,27 +306,13 @@ static void customer_code_set(struct http_req *req, struct http_resp *resp)
 
 /* ---- the /verify page ---- */
 
-static void esc(struct buf *b, const char *s)
-{
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '&': buf_puts(b, "&amp;"); break;
-        case '<': buf_puts(b, "&lt;"); break;
-        case '>': buf_puts(b, "&gt;"); break;
-        case '"': buf_puts(b, "&quot;"); break;
-        case '\'': buf_puts(b, "&#39;"); break;
-        default: buf_append(b, s, 1);
-        }
-    }
-}
-
 static const char *const kind_titles[][2] = {
     {"domain", "Websites"},   {"email", "E-mail addresses"}, {"phone", "Phone numbers"},
     {"telegram", "Telegram"}, {"x", "X (Twitter)"},
 };
 
 struct page_list {
-    struct buf *b;
+    struct html *h;
     const char *kind;
     int n;
 };
@@ -336,26 +323,26 @@ static int page_entry(void *ctx, const struct verify_entry_rec *e)
     if (strcmp(e->kind, l->kind))
         return 0;
     if (!l->n++)
-        buf_puts(l->b, "<ul>");
-    buf_puts(l->b, "<li><code>");
+        html_raw(l->h, "<ul>");
+    html_raw(l->h, "<li><code>");
     if (!strcmp(e->kind, "telegram") || !strcmp(e->kind, "x"))
-        buf_puts(l->b, "@");
-    esc(l->b, e->value);
-    buf_puts(l->b, "</code>");
+        html_raw(l->h, "@");
+    html_text(l->h, e->value);
+    html_raw(l->h, "</code>");
     if (e->note[0]) {
-        buf_puts(l->b, " — ");
-        esc(l->b, e->note);
+        html_raw(l->h, " — ");
+        html_text(l->h, e->note);
     }
-    buf_puts(l->b, "</li>");
+    html_raw(l->h, "</li>");
     return 0;
 }
 
 static void page(struct http_req *req, struct http_resp *resp)
 {
     const char *q = http_req_query(req, "q");
-    struct buf b;
-    buf_init(&b, 1 << 20);
-    buf_puts(&b, "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+    struct html h;
+    html_init(&h, 1 << 20);
+    html_raw(&h, "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
                  "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
                  "<meta name=\"referrer\" content=\"no-referrer\">\n"
                  "<title>Is this really Frontdesk support? — Verify</title>\n"
@@ -376,8 +363,8 @@ static void page(struct http_req *req, struct http_resp *resp)
                  "<label for=\"verify-q\">Address, number, handle or agent code</label> "
                  "<input id=\"verify-q\" name=\"q\" type=\"text\" maxlength=\"1000\" "
                  "autocomplete=\"off\" required value=\"");
-    esc(&b, q);
-    buf_puts(&b, "\"> <button class=\"btn btn-primary\" type=\"submit\">Check</button>"
+    html_text(&h, q);
+    html_raw(&h, "\"> <button class=\"btn btn-primary\" type=\"submit\">Check</button>"
                  "</form>\n");
     int status = 200;
     if (q) {
@@ -386,62 +373,69 @@ static void page(struct http_req *req, struct http_resp *resp)
         int rc = run_query(API_APP(req)->store, q, http_req_query(req, "kind"), a, &err);
         if (rc == FD_EINVAL) {
             status = 400;
-            buf_puts(&b, "<section class=\"verify-result verify-error card\" role=\"alert\">"
+            html_raw(&h, "<section class=\"verify-result verify-error card\" role=\"alert\">"
                          "<p>");
-            esc(&b, err.message);
-            buf_puts(&b, "</p></section>\n");
+            html_text(&h, err.message);
+            html_raw(&h, "</p></section>\n");
         } else if (rc) {
             status = 500;
-            buf_puts(&b, "<section class=\"verify-result verify-error card\" role=\"alert\">"
+            html_raw(&h, "<section class=\"verify-result verify-error card\" role=\"alert\">"
                          "<p>The check failed. Please try again in a moment.</p></section>\n");
         } else {
             const char *v = verdict_name(a->verdict);
             const char *title = a->verdict == VERIFY_OFFICIAL    ? "Official"
                                 : a->verdict == VERIFY_LOOKALIKE ? "Warning: a look-alike"
                                                                  : "Not official";
-            buf_puts(&b, "<section class=\"verify-result verify-");
-            buf_puts(&b, v);
-            buf_puts(&b, " card\" role=\"status\" data-verdict=\"");
-            buf_puts(&b, v);
-            buf_puts(&b, "\"><h2>");
-            buf_puts(&b, title);
-            buf_puts(&b, "</h2><p class=\"verify-message\">");
-            esc(&b, a->message);
-            buf_puts(&b, "</p>");
+            html_raw(&h, "<section class=\"verify-result verify-");
+            html_raw(&h, v);
+            html_raw(&h, " card\" role=\"status\" data-verdict=\"");
+            html_raw(&h, v);
+            html_raw(&h, "\"><h2>");
+            html_raw(&h, title);
+            html_raw(&h, "</h2><p class=\"verify-message\">");
+            html_text(&h, a->message);
+            html_raw(&h, "</p>");
             if (a->verdict != VERIFY_OFFICIAL)
-                buf_puts(&b, "<p>If someone contacted you this way, <a href=\"/support\">open a "
+                html_raw(&h, "<p>If someone contacted you this way, <a href=\"/support\">open a "
                              "ticket</a> or forward the message to our phishing address. We "
                              "will never ask for your password, 2FA codes, seed phrase or "
                              "private keys.</p>");
-            buf_puts(&b, "</section>\n");
+            html_raw(&h, "</section>\n");
         }
         free(a);
     }
-    buf_puts(&b, "<section class=\"verify-official\"><h2>Our official channels</h2>\n");
+    html_raw(&h, "<section class=\"verify-official\"><h2>Our official channels</h2>\n");
     struct db *db = store_acquire(API_APP(req)->store);
     int any = 0;
     for (size_t i = 0; i < sizeof(kind_titles) / sizeof(kind_titles[0]); i++) {
-        struct buf sec;
-        buf_init(&sec, 1 << 19);
+        struct html sec;
+        html_init(&sec, 1 << 19);
         struct page_list l = {&sec, kind_titles[i][0], 0};
         if (store_verify_entry_list(db, kind_titles[i][0], page_entry, &l) == 0 && l.n) {
-            buf_puts(&b, "<h3>");
-            buf_puts(&b, kind_titles[i][1]);
-            buf_puts(&b, "</h3>");
-            buf_append(&b, sec.ptr, sec.len);
-            buf_puts(&b, "</ul>\n");
+            html_raw(&h, "<h3>");
+            html_raw(&h, kind_titles[i][1]);
+            html_raw(&h, "</h3>");
+            html_rawn(&h, sec.b.ptr, sec.b.len);
+            if (sec.overflow)
+                h.overflow = 1;
+            html_raw(&h, "</ul>\n");
             any = 1;
         }
-        buf_release(&sec);
+        html_release(&sec);
     }
     store_release(API_APP(req)->store, db);
     if (!any)
-        buf_puts(&b, "<p>No official channels are listed yet.</p>\n");
-    buf_puts(&b, "<p>Set an <strong>anti-phishing code</strong> in <a href=\"/support\">your "
+        html_raw(&h, "<p>No official channels are listed yet.</p>\n");
+    html_raw(&h, "<p>Set an <strong>anti-phishing code</strong> in <a href=\"/support\">your "
                  "account</a>: every genuine message from us shows it as “Your "
                  "anti-phishing code: …”.</p></section>\n</main>\n</body>\n</html>\n");
-    http_resp_bytes(resp, status, HTML_TYPE, b.ptr, b.len);
-    buf_release(&b);
+    if (h.overflow) {
+        html_release(&h);
+        http_resp_error(resp, 500, "internal", "the page could not be built");
+        return;
+    }
+    http_resp_bytes(resp, status, HTML_TYPE, h.b.ptr, h.b.len);
+    html_release(&h);
     http_resp_header(resp, "Cache-Control", "no-store");
     http_resp_header(resp, "Content-Security-Policy", CSP);
 }
