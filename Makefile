@@ -108,8 +108,9 @@ fuzz-build: $(FUZZ_BINS)
 fuzz: fuzz-build
 	@bash fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
 
-# The short run in `make test` (tests/run.sh): the scanner and Markdown targets, linked
-# with only the sources they need so that building them takes seconds, 10 s each.
+# The short run in `make test` (tests/run.sh), 10 s each: the scanner and Markdown targets,
+# linked with only the sources they need, and the API request bodies (the whole tree built
+# with clang: about a minute on two cores).
 FUZZ_SMOKE_SECONDS ?= 10
 build/fuzz-smoke/fuzz_scan: fuzz/fuzz_scan.c src/safety/scan.c src/safety/guard.c src/core/err.c
 	@mkdir -p $(dir $@)
@@ -119,7 +120,7 @@ build/fuzz-smoke/fuzz_markdown: fuzz/fuzz_markdown.c src/kb/markdown.c src/core/
 	@mkdir -p $(dir $@)
 	@$(FUZZ_CC) $(WARN) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(PKG_CFLAGS) -Isrc -o $@ $^ $(PKG_LIBS)
 
-fuzz-smoke: build/fuzz-smoke/fuzz_scan build/fuzz-smoke/fuzz_markdown
+fuzz-smoke: build/fuzz-smoke/fuzz_scan build/fuzz-smoke/fuzz_markdown build/fuzz/fuzz_api_body
 	@bash fuzz/run.sh $(FUZZ_SMOKE_SECONDS) $^
 
 clean:

@@ -57,7 +57,7 @@ done
 section "fuzz (libFuzzer, short run: make fuzz-smoke)"
 if command -v clang >/dev/null 2>&1 &&
     ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1; then
-    if out=$(make --no-print-directory fuzz-smoke 2>&1); then
+    if out=$(make --no-print-directory -j2 fuzz-smoke 2>&1); then
         echo "$out" | grep '^ok'
         passed=$((passed + $(echo "$out" | grep -c '^ok')))
     else
