@@ -342,14 +342,7 @@ static int notify_step(struct db *db, const struct mail_config *cfg)
         goto out;
     if (last < 0) {
         /* First run: only what happens from now on is mailed, not the history. */
-        struct db_stmt *st;
-        last = 0;
-        if ((rc = db_prepare(db, "SELECT coalesce(max(id), 0) FROM events", &st)))
-            goto out;
-        if (db_step(st) == 1)
-            last = db_col_int64(st, 0);
-        db_finalize(st);
-        rc = store_cursor_set(db, NOTIFY_CURSOR, last);
+        rc = store_cursor_start(db, NOTIFY_CURSOR, &last);
         goto commit;
     }
     struct notify_ctx n = {db, cfg, last, 0};

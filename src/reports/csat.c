@@ -342,9 +342,7 @@ int csat_mail_step(struct db *db, const struct mail_config *cfg)
         goto out;
     if (last < 0) {
         /* First run: tickets solved before this feature existed are not surveyed. */
-        if ((rc = store_reports_last_event(db, &last)))
-            goto out;
-        rc = store_cursor_set(db, CSAT_CURSOR, last);
+        rc = store_cursor_start(db, CSAT_CURSOR, &last);
     } else {
         struct step s = {db, cfg, last, 0};
         if ((rc = store_event_list_after(db, last, 200, survey_event, &s)) || (rc = s.rc))

@@ -160,14 +160,7 @@ static int notify_step(struct db *db, const struct social_config *c)
         goto out;
     if (last < 0) {
         /* First run: only what happens from now on goes out, not the history. */
-        struct db_stmt *st;
-        last = 0;
-        if ((rc = db_prepare(db, "SELECT coalesce(max(id), 0) FROM events", &st)))
-            goto out;
-        if (db_step(st) == 1)
-            last = db_col_int64(st, 0);
-        db_finalize(st);
-        rc = store_cursor_set(db, CURSOR, last);
+        rc = store_cursor_start(db, CURSOR, &last);
     } else {
         struct notify n = {db, c, last, 0};
         if ((rc = store_event_list_after(db, last, 200, notify_event, &n)) || (rc = n.rc))

@@ -247,6 +247,9 @@ int store_outbox_bounced(struct db *db, const char *message_id, const char *erro
 
 int store_cursor_get(struct db *db, const char *name, int64_t *last);
 int store_cursor_set(struct db *db, const char *name, int64_t last);
+/* Starts the cursor name at the newest event (its first run follows only what happens from
+ * now on, not the history) and stores that id in *last. Inside the caller's write. */
+int store_cursor_start(struct db *db, const char *name, int64_t *last);
 /* Events with id > after, oldest first, at most limit. */
 int store_event_list_after(struct db *db, int64_t after, int limit, store_event_cb cb, void *ctx);
 

@@ -323,6 +323,19 @@ int store_cursor_get(struct db *db, const char *name, int64_t *last)
     return rc < 0 ? rc : 0;
 }
 
+int store_cursor_start(struct db *db, const char *name, int64_t *last)
+{
+    struct db_stmt *st;
+    if (db_prepare(db, "SELECT coalesce(max(id), 0) FROM events", &st))
+        return FD_EDB;
+    int rc = db_step(st);
+    if (rc == 1)
+        *last = db_col_int64(st, 0);
+    if ((rc = store__finish_row(st, rc)))
+        return rc;
+    return store_cursor_set(db, name, *last);
+}
+
 int store_cursor_set(struct db *db, const char *name, int64_t last)
 {
     struct db_stmt *st;

@@ -179,17 +179,6 @@ int store_reports_deflections(struct db *db, int64_t from, int64_t to, store_def
     return rc < 0 ? rc : 0;
 }
 
-int store_reports_last_event(struct db *db, int64_t *out)
-{
-    struct db_stmt *st;
-    if (db_prepare(db, "SELECT coalesce(max(id), 0) FROM events", &st))
-        return FD_EDB;
-    int rc = db_step(st);
-    if (rc == 1)
-        *out = db_col_int64(st, 0);
-    return store__finish_row(st, rc);
-}
-
 /* ---- CSAT ---------------------------------------------------------------------- */
 
 void csat_rec_release(struct csat_rec *r)

@@ -48,9 +48,6 @@ typedef int (*store_deflection_cb)(void *ctx, int64_t created_at, int opened, in
 int store_reports_deflections(struct db *db, int64_t from, int64_t to, store_deflection_cb cb,
                               void *ctx);
 
-/* The id of the newest event (0 if none). */
-int store_reports_last_event(struct db *db, int64_t *out);
-
 /* ---- CSAT ---- */
 struct csat_rec {
     int64_t ticket_id;
